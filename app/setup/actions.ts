@@ -1,0 +1,68 @@
+"use server";
+
+import { env } from "@/lib/env";
+import { ownerExists, OwnerExistsError } from "@/lib/domain/owner";
+import { runSetup, validateSetupFields } from "@/lib/domain/setup";
+import { checkSetupCode } from "@/lib/domain/setup-code";
+import { setupCodeSchema, type FieldErrors } from "@/lib/domain/validation";
+
+// Setup actions run before any owner exists, so they cannot check a session;
+// each one refuses once an owner exists, and only the setup code opens the door.
+
+export type StepResult = { ok: true } | { ok: false; errors: FieldErrors };
+export type FinishResult = { ok: true; username: string } | { ok: false; errors: FieldErrors };
+
+const CLOSED: StepResult = { ok: false, errors: { form: new OwnerExistsError().message } };
+const FAILED: StepResult = { ok: false, errors: { form: "Something went wrong on the server. Nothing was saved; please try again." } };
+
+export async function verifySetupCodeAction(code: string): Promise<StepResult> {
+  try {
+    if (await ownerExists()) return CLOSED;
+    const parsed = setupCodeSchema.safeParse(code);
+    if (!parsed.success) return { ok: false, errors: { code: parsed.error.issues[0].message } };
+    const check = await checkSetupCode(parsed.data);
+    return check.ok ? { ok: true } : { ok: false, errors: { code: check.error } };
+  } catch (err) {
+    console.error("setup: code check failed:", err);
+    return FAILED;
+  }
+}
+
+export async function checkAccountAction(input: {
+  username: string;
+  displayName: string;
+  password: string;
+  confirmPassword: string;
+}): Promise<StepResult> {
+  if (await ownerExists()) return CLOSED;
+  const result = validateSetupFields({ ...input, origin: env().origin });
+  return result.ok ? { ok: true } : { ok: false, errors: result.errors };
+}
+
+function text(form: FormData, key: string): string {
+  const v = form.get(key);
+  return typeof v === "string" ? v : "";
+}
+
+export async function finishSetupAction(form: FormData): Promise<FinishResult> {
+  try {
+    const avatar = form.get("avatar");
+    const avatarBytes = avatar instanceof File && avatar.size > 0 ? new Uint8Array(await avatar.arrayBuffer()) : null;
+    const result = await runSetup(
+      {
+        username: text(form, "username"),
+        displayName: text(form, "displayName"),
+        password: text(form, "password"),
+        confirmPassword: text(form, "confirmPassword"),
+        bio: text(form, "bio"),
+        avatar: avatarBytes,
+        origin: env().origin,
+      },
+      { value: text(form, "code") },
+    );
+    return result.ok ? { ok: true, username: result.owner.username } : result;
+  } catch (err) {
+    console.error("setup: finishing failed:", err);
+    return FAILED as FinishResult;
+  }
+}

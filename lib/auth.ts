@@ -1,0 +1,98 @@
+import type { NextAuthOptions, Session } from "next-auth";
+import { getServerSession } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { clientAddressFrom } from "./client-address";
+import { env } from "./env";
+import { checkCredentials, getOwner, type Owner } from "./domain/owner";
+import { clearThrottle, recordFailure, throttleWait } from "./domain/throttle";
+import { LOGIN_POLICY, describeWait } from "./domain/throttle-policy";
+import { authSecret } from "./secret";
+
+// next-auth 4 with one Credentials provider and JWT sessions. The token carries
+// the owner's session version; bumping it (password change) ends every session.
+
+declare module "next-auth" {
+  interface Session {
+    sv?: number;
+  }
+  interface User {
+    sv?: number;
+  }
+}
+declare module "next-auth/jwt" {
+  interface JWT {
+    sv?: number;
+  }
+}
+
+export const LOGIN_FAILED = "Wrong username or password.";
+
+export function authOptions(): NextAuthOptions {
+  return {
+    secret: authSecret(),
+    session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+    pages: { signIn: "/login", error: "/login" },
+    // __Secure- cookie names and the Secure flag whenever the public origin is https.
+    useSecureCookies: env().origin.startsWith("https:"),
+    providers: [
+      CredentialsProvider({
+        name: "Password",
+        credentials: { username: { type: "text" }, password: { type: "password" } },
+        async authorize(credentials, req) {
+          const key = `login:${clientAddressFrom(req?.headers as Record<string, string> | undefined)}`;
+          const wait = await throttleWait(key, LOGIN_POLICY);
+          if (wait > 0) throw new Error(`Too many failed attempts. Try again in ${describeWait(wait)}.`);
+          const owner = await checkCredentials(credentials?.username ?? "", credentials?.password ?? "");
+          if (!owner) {
+            await recordFailure(key, LOGIN_POLICY);
+            throw new Error(LOGIN_FAILED);
+          }
+          await clearThrottle(key);
+          return { id: String(owner.id), name: owner.username, sv: owner.sessionVersion };
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) token.sv = user.sv;
+        return token;
+      },
+      session({ session, token }) {
+        session.sv = token.sv;
+        session.user = { name: token.name };
+        return session;
+      },
+    },
+  };
+}
+
+function sessionMatches(session: Session | null, owner: Owner): boolean {
+  return !!session && session.sv === owner.sessionVersion && session.user?.name === owner.username;
+}
+
+/** The owner when the request carries a valid session, else null (for route handlers). */
+export async function currentOwner(): Promise<Owner | null> {
+  const owner = await getOwner();
+  if (!owner) return null;
+  const session = await getServerSession(authOptions());
+  return sessionMatches(session, owner) ? owner : null;
+}
+
+/**
+ * Every owner page and server action calls this itself. Without an owner the
+ * instance is not set up yet (→ /setup); without a valid session → /login.
+ */
+export async function requireOwner(): Promise<Owner> {
+  const owner = await getOwner();
+  if (!owner) redirect("/setup");
+  const session = await getServerSession(authOptions());
+  if (!sessionMatches(session, owner)) redirect("/login");
+  return owner;
+}
+
+/** The calling client's address (as the front server saw it), for throttling. */
+export async function requestClientAddress(): Promise<string> {
+  return clientAddressFrom(await headers());
+}

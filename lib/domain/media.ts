@@ -1,0 +1,31 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { mediaDir } from "../env";
+import { isMediaName } from "./avatar";
+import { sniffImageType } from "./image-type";
+import { getOwner } from "./owner";
+
+const notFound = () => new Response("Not found", { status: 404, headers: { "content-type": "text/plain" } });
+
+/** Public media: only the owner's current avatar (it is on the public profile anyway). */
+export async function serveOwnerMedia(name: string): Promise<Response> {
+  if (!isMediaName(name)) return notFound();
+  const owner = await getOwner();
+  if (!owner || owner.avatarFile !== name) return notFound();
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(path.join(mediaDir(), name));
+  } catch {
+    return notFound();
+  }
+  const type = sniffImageType(bytes);
+  if (!type) return notFound();
+  return new Response(new Uint8Array(bytes), {
+    headers: {
+      "content-type": type,
+      "cache-control": "public, max-age=31536000, immutable",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "default-src 'none'; sandbox",
+    },
+  });
+}

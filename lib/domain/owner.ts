@@ -1,0 +1,86 @@
+import { db } from "../db";
+import type { Owner } from "../generated/prisma/client";
+import { generateEd25519KeyPair, generateRsaKeyPair } from "./keys";
+import { hashPassword, verifyPassword } from "./password";
+
+export type { Owner };
+
+export async function getOwner(): Promise<Owner | null> {
+  return db().owner.findUnique({ where: { id: 1 } });
+}
+
+export async function ownerExists(): Promise<boolean> {
+  return (await db().owner.count()) > 0;
+}
+
+export class OwnerExistsError extends Error {
+  constructor() {
+    super("This instance already has an owner; setup is closed.");
+  }
+}
+
+export type NewOwner = {
+  username: string;
+  displayName: string;
+  password: string;
+  bio: string;
+  avatar?: { file: string; type: string };
+};
+
+/**
+ * Create the owner with fresh key pairs. `insideTransaction` runs in the same
+ * transaction (the wizard marks its setup code used there), so either all of
+ * it happens or none.
+ */
+export async function createOwner(
+  input: NewOwner,
+  insideTransaction?: (tx: Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0]) => Promise<void>,
+): Promise<Owner> {
+  // Slow work (hashing, key generation) happens before the write transaction.
+  const passwordHash = await hashPassword(input.password);
+  const keys = [generateRsaKeyPair(), generateEd25519KeyPair()];
+  return db().$transaction(async (tx) => {
+    if ((await tx.owner.count()) > 0) throw new OwnerExistsError();
+    const owner = await tx.owner.create({
+      data: {
+        id: 1,
+        username: input.username,
+        displayName: input.displayName,
+        bio: input.bio,
+        avatarFile: input.avatar?.file ?? null,
+        avatarType: input.avatar?.type ?? null,
+        passwordHash,
+      },
+    });
+    await tx.keyPair.deleteMany({ where: { actor: "owner" } });
+    for (const k of keys) {
+      await tx.keyPair.create({ data: { actor: "owner", ...k } });
+    }
+    if (insideTransaction) await insideTransaction(tx);
+    return owner;
+  });
+}
+
+/** Check the owner's credentials; the username comparison ignores case and an @. */
+export async function checkCredentials(username: string, password: string): Promise<Owner | null> {
+  const owner = await getOwner();
+  const wanted = username.trim().replace(/^@/, "").toLowerCase();
+  // Verify even when the name is wrong so the answer takes the same time.
+  const hashToCheck = owner?.passwordHash ?? DUMMY_HASH;
+  const passwordOk = await verifyPassword(hashToCheck, password);
+  if (!owner || owner.username !== wanted || !passwordOk) return null;
+  return owner;
+}
+
+// A valid argon2id hash of a random string, so unknown users cost the same.
+const DUMMY_HASH =
+  "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Qy8mcm1yb2Z9zKZl4Hn3hJ1RNRbZ7gWl0FfJ7cYQ0k";
+
+/** Change the password and end every session (they carry the old session version). */
+export async function changePassword(newPassword: string): Promise<Owner> {
+  const passwordHash = await hashPassword(newPassword);
+  return db().owner.update({
+    where: { id: 1 },
+    data: { passwordHash, sessionVersion: { increment: 1 } },
+  });
+}

@@ -1,0 +1,127 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The only reader of process.env in the app. Everything else asks here, so a
+// bad value fails once, early, with a sentence that names the variable.
+
+const flag = z
+  .enum(["", "0", "1", "true", "false"], { message: "must be 1 or 0" })
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+const origin = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `must be an absolute URL like https://social.example (got "${value}")` });
+      return z.NEVER;
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      ctx.addIssue({ code: "custom", message: `must start with https:// or http:// (got "${value}")` });
+      return z.NEVER;
+    }
+    if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username || url.password) {
+      ctx.addIssue({ code: "custom", message: `must be an origin only, without path, query or credentials (got "${value}")` });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+const schema = z.object({
+  MOIETY_DATA_DIR: z.string().trim().min(1).default("./data"),
+  MOIETY_ORIGIN: origin.optional(),
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
+  PORT: z.coerce
+    .number({ message: "must be a port number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535")
+    .default(3000),
+  MOIETY_TLS: z.enum(["off", "acme"], { message: "must be off or acme" }).default("off"),
+  MOIETY_ACME_DIRECTORY: z.url({ message: "must be a URL" }).default("https://acme-v02.api.letsencrypt.org/directory"),
+  MOIETY_ALLOW_PRIVATE_ADDRESSES: flag,
+  MOIETY_TRUST_PROXY: flag,
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  NODE_ENV: z.string().default("production"),
+});
+
+export type Env = {
+  dataDir: string;
+  origin: string;
+  host: string;
+  port: number;
+  tls: "off" | "acme";
+  acmeDirectory: string;
+  allowPrivateAddresses: boolean;
+  trustProxy: boolean;
+  authSecret: string | undefined;
+  nodeEnv: string;
+};
+
+export class EnvError extends Error {}
+
+/** Parse an environment (process.env by default). Throws EnvError with one line per bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  // Empty strings mean "not set": docker -e FOO= and shell exports do that.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    throw new EnvError(`Invalid configuration: ${lines.join("; ")}`);
+  }
+  const e = result.data;
+  return {
+    dataDir: path.resolve(e.MOIETY_DATA_DIR),
+    origin: e.MOIETY_ORIGIN ?? `http://localhost:${e.PORT}`,
+    host: e.HOST,
+    port: e.PORT,
+    tls: e.MOIETY_TLS,
+    acmeDirectory: e.MOIETY_ACME_DIRECTORY,
+    allowPrivateAddresses: e.MOIETY_ALLOW_PRIVATE_ADDRESSES,
+    trustProxy: e.MOIETY_TRUST_PROXY,
+    authSecret: e.NEXTAUTH_SECRET,
+    nodeEnv: e.NODE_ENV,
+  };
+}
+
+let cached: Env | undefined;
+
+/** The process environment, parsed once. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+export function databasePath(e: Env = env()): string {
+  return path.join(e.dataDir, "moiety.db");
+}
+
+export function databaseUrl(e: Env = env()): string {
+  return "file:" + databasePath(e);
+}
+
+export function mediaDir(e: Env = env()): string {
+  return path.join(e.dataDir, "media");
+}
+
+/**
+ * The environment for the Next server child process: everything we were given,
+ * plus the values derived here (absolute data dir, next-auth's URL).
+ */
+export function childProcessEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const e = env();
+  return {
+    ...process.env,
+    MOIETY_DATA_DIR: e.dataDir,
+    MOIETY_ORIGIN: e.origin,
+    NEXTAUTH_URL: e.origin,
+    NEXT_TELEMETRY_DISABLED: "1",
+    CHECKPOINT_DISABLE: "1",
+    NODE_ENV: "production",
+    ...extra,
+  };
+}

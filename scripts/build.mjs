@@ -1,0 +1,5 @@
+import { ensureBuild, ensureDependencies, ensurePrismaClient } from "./prepare.mjs";
+
+ensureDependencies();
+ensurePrismaClient();
+ensureBuild();

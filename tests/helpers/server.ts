@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+// Starts a real Moiety server process (the built standalone app behind the
+// front server, exactly what `npm start` runs) on a loopback port with its own
+// temporary data dir.
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const MOIETY_CLI = path.join(ROOT, "scripts", "moiety");
+
+export type TestServer = {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** The setup code printed at start, when no owner existed. */
+  setupCode: string | null;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  process: ChildProcess;
+};
+
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDataDir(prefix = "moiety-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; origin?: string } = {}): Promise<TestServer> {
+  const port = await freePort();
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [MOIETY_CLI, "serve"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      MOIETY_DATA_DIR: dataDir,
+      MOIETY_ORIGIN: opts.origin ?? url,
+      MOIETY_ALLOW_PRIVATE_ADDRESSES: "1",
+      NODE_ENV: "production",
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += String(d)));
+  child.stderr!.on("data", (d) => (out += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+  const deadline = Date.now() + 90_000;
+  while (!out.includes("Moiety is listening")) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not start in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const code = /Setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(out)?.[1] ?? null;
+  return {
+    url,
+    port,
+    dataDir,
+    setupCode: code,
+    output: () => out,
+    process: child,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Run the moiety CLI to completion. */
+export function runCli(
+  args: string[],
+  opts: { dataDir: string; stdin?: string; env?: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MOIETY_CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, MOIETY_DATA_DIR: opts.dataDir, ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += String(d)));
+    child.stderr.on("data", (d) => (stderr += String(d)));
+    child.stdin.end(opts.stdin ?? "");
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
