@@ -88,7 +88,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
     env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1" }),
-    stdio: "inherit",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // Next announces its private loopback address; people should only see the public one.
+  child.stdout!.setEncoding("utf8");
+  let pending = "";
+  child.stdout!.on("data", (chunk: string) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) if (!line.includes(`:${upstreamPort}`)) process.stdout.write(line + "\n");
   });
 
   let stopping = false;

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 // What the wizard says about MOIETY_ORIGIN: the handle it gives, and why other
 // servers might not reach it.
 
+/** Each warning's title is "Other servers cannot reach you at this address"; the message says why and what to change. */
 export type AddressWarning = { code: "http" | "local"; message: string };
 
 export type PublicAddress = { origin: string; host: string; warnings: AddressWarning[] };
@@ -26,7 +27,7 @@ export function describePublicAddress(origin: string): PublicAddress {
     warnings.push({
       code: "local",
       message:
-        `Other servers cannot reach you at this address: "${url.host}" only exists on this machine or network. ` +
+        `"${url.host}" only exists on this machine or your local network. ` +
         "Set MOIETY_ORIGIN to your public address (for example https://social.example) and restart.",
     });
   }
@@ -34,8 +35,8 @@ export function describePublicAddress(origin: string): PublicAddress {
     warnings.push({
       code: "http",
       message:
-        "Other servers cannot reach you at this address: Mastodon and other servers only talk to https:// addresses. " +
-        "Run Moiety with a domain and HTTPS (MOIETY_DOMAIN in the container image, or a reverse proxy) and set MOIETY_ORIGIN=https://….",
+        "Mastodon and other servers only talk to https:// addresses. " +
+        "Run Moiety with a domain and HTTPS (MOIETY_DOMAIN in the container image, or a reverse proxy) and set MOIETY_ORIGIN to the https:// address.",
     });
   }
   return { origin: url.origin, host: url.host, warnings };

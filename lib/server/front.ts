@@ -44,6 +44,22 @@ function sendJson(res: http.ServerResponse, status: number, body: object, extra:
   res.end(JSON.stringify(body));
 }
 
+/**
+ * Server actions are POSTs carrying a Next-Action header. Next refuses a
+ * cross-site one with a bare 500; refuse it here, clearly, before it gets there.
+ */
+function isCrossSiteAction(req: http.IncomingMessage, trustProxy: boolean): boolean {
+  if (req.method !== "POST" || req.headers["next-action"] === undefined) return false;
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  const forwardedHost = trustProxy ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0].trim() : "";
+  try {
+    return new URL(origin).host !== (forwardedHost || req.headers.host);
+  } catch {
+    return true;
+  }
+}
+
 export function startFront(o: FrontOptions): Promise<http.Server> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -53,6 +69,12 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
       sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` });
+      return;
+    }
+
+    if (isCrossSiteAction(req, o.trustProxy)) {
+      req.resume();
+      sendJson(res, 403, { error: "Cross-site request refused." });
       return;
     }
 

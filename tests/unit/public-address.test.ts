@@ -12,7 +12,8 @@ describe("public address", () => {
   it("warns about http and about addresses only this machine knows", () => {
     const local = describePublicAddress("http://localhost:3000");
     expect(local.warnings.map((w) => w.code)).toEqual(["local", "http"]);
-    expect(local.warnings[0].message).toMatch(/Other servers cannot reach you at this address/);
+    expect(local.warnings[0].message).toMatch(/only exists on this machine/);
+    expect(local.warnings[1].message).toMatch(/only talk to https:\/\/ addresses/);
     expect(local.warnings[0].message).toMatch(/MOIETY_ORIGIN/);
     for (const o of ["https://192.168.1.5", "https://10.0.0.1", "https://[::1]:3000", "https://box.local", "https://myserver"]) {
       expect(describePublicAddress(o).warnings.map((w) => w.code), o).toEqual(["local"]);

@@ -1,0 +1,133 @@
+import { expect, test, type Page } from "@playwright/test";
+import fs from "node:fs";
+import path from "node:path";
+import { startServer, type TestServer } from "../helpers/server";
+
+// The whole first-run experience in a real browser: the setup URL from the
+// log, every wizard step with its validation, landing signed in, logging out
+// and in again. Screenshots of each page go to tests/.output/screenshots.
+
+const SHOTS = path.join(import.meta.dirname, "..", ".output", "screenshots");
+fs.mkdirSync(SHOTS, { recursive: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+// A real 1×1 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+let server: TestServer;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+test("a fresh instance is set up through the wizard, then logged out and in", async ({ page }) => {
+  // Before setup every page leads to the wizard.
+  await page.goto(server.url + "/messages");
+  await expect(page).toHaveURL(/\/setup$/);
+
+  // Wrong code first: an inline error, and we stay on the step.
+  await page.getByLabel("Setup code").fill("AAAA-BBBB-CCCC");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByText("That setup code is not right")).toBeVisible();
+  await expect(page.getByLabel("Setup code")).toHaveAttribute("aria-invalid", "true");
+  await shot(page, "setup-1-code-error");
+
+  // The printed URL pre-fills the code.
+  expect(server.setupCode).toBeTruthy();
+  await page.goto(`${server.url}/setup?code=${server.setupCode}`);
+  await expect(page.getByLabel("Setup code")).toHaveValue(server.setupCode!);
+  await page.getByRole("button", { name: "Continue" }).click();
+
+  // The address step warns that http://127.0.0.1 cannot be reached by other servers.
+  await expect(page.getByRole("heading", { name: "Your public address" })).toBeVisible();
+  await expect(page.getByText(`@name@127.0.0.1:${server.port}`)).toBeVisible();
+  await expect(page.getByText("Other servers cannot reach you at this address").first()).toBeVisible();
+  await shot(page, "setup-2-address");
+  await page.getByRole("button", { name: "Continue" }).click();
+
+  // Account: server-side validation shows inline errors for every bad field.
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await page.getByLabel("Username").fill("Admin!");
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByLabel("Repeat the password").fill("different");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByText("Use only lowercase letters a–z, digits and _.")).toBeVisible();
+  await expect(page.getByText("Enter a display name.")).toBeVisible();
+  await expect(page.getByText("Use at least 12 characters.")).toBeVisible();
+  await shot(page, "setup-3-account-errors");
+
+  await page.getByLabel("Username").fill("alice");
+  await expect(page.getByText(`@alice@127.0.0.1:${server.port}`)).toBeVisible();
+  await page.getByLabel("Display name").fill("Alice Example");
+  await page.getByLabel("Password", { exact: true }).fill("a long enough password");
+  await page.getByLabel("Repeat the password").fill("a long enough password");
+  await page.getByRole("button", { name: "Continue" }).click();
+
+  // Profile: a non-image is refused, a real PNG is accepted.
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await page.getByLabel("Bio").fill("I write here.\nSecond line.");
+  await page.getByLabel("Avatar").setInputFiles({ name: "evil.png", mimeType: "text/html", buffer: Buffer.from("<script>") });
+  await expect(page.getByText("Use a PNG, JPEG, WebP or GIF image.")).toBeVisible();
+  await page.getByLabel("Avatar").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: PNG });
+  await expect(page.getByAltText("Avatar preview")).toBeVisible();
+  await shot(page, "setup-4-profile");
+  await page.getByRole("button", { name: "Finish setup" }).click();
+
+  // Signed in, on the empty messages home that says what to do next.
+  await expect(page).toHaveURL(/\/messages/);
+  await expect(page.getByRole("heading", { name: "No conversations yet" })).toBeVisible();
+  await expect(page.getByText(`@alice@127.0.0.1:${server.port}`).first()).toBeVisible();
+  await shot(page, "messages-empty");
+
+  // The setup is closed now, and the code cannot be used again.
+  await page.goto(`${server.url}/setup?code=${server.setupCode}`);
+  await expect(page).toHaveURL(/\/messages/);
+
+  // Settings shows the profile, with the avatar served from our media route.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+  await expect(page.getByText("Alice Example")).toBeVisible();
+  const avatar = page.locator("main img").first();
+  await expect(avatar).toHaveJSProperty("naturalWidth", 1);
+  await shot(page, "settings");
+
+  // Log out, then back in.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto(server.url + "/messages");
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Password").fill("wrong password here");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByText("Wrong username or password.")).toBeVisible();
+  await shot(page, "login-error");
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/messages/);
+  await expect(page.getByRole("heading", { name: "Messages" })).toBeVisible();
+});
+
+test("login works at 360 px with the keyboard alone", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto(server.url + "/login");
+  await shot(page, "login-360");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  // Tab from the top of the page reaches the username field first.
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Username")).toBeFocused();
+  await page.keyboard.type("alice");
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.type("a long enough password");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/messages/);
+  await shot(page, "messages-360");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await context.close();
+});
