@@ -1,5 +1,8 @@
 import { EnvError } from "../env";
 import { CliError } from "./errors";
+import { dmCommand } from "./dm";
+import { migrateDatabase } from "./migrate";
+import { blockCommand, blocksCommand, followCommand, followersCommand, followingCommand, unfollowCommand } from "./people";
 import { serveCommand } from "./serve";
 import { setupCommand } from "./setup";
 
@@ -8,11 +11,33 @@ const USAGE = `Usage: moiety <command> [options]
 Commands:
   setup --username U --display-name N --password-stdin [--origin URL] [--bio TEXT]
                       create the owner without the web wizard
-  serve               migrate the database and start the server`;
+  serve               migrate the database and start the server
+  dm send <@user@host | actor URL>... --text T [--json]
+  dm send --conversation ID --text T      reply in a conversation (same people)
+  dm list [--json]    conversations, newest first
+  dm show ID [--json] one conversation with its messages and delivery states
+  dm edit MESSAGE --text T / dm delete MESSAGE
+  follow @user@host / unfollow @user@host / block @user@host
+  followers [--json] / following [--json] / blocks [--json]`;
+
+/** Commands that work on the database need it migrated first (serve and setup do that themselves). */
+const withDatabase =
+  (run: (argv: string[]) => Promise<void>) =>
+  async (argv: string[]): Promise<void> => {
+    await migrateDatabase();
+    await run(argv);
+  };
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   setup: setupCommand,
   serve: serveCommand,
+  dm: withDatabase(dmCommand),
+  follow: withDatabase(followCommand),
+  unfollow: withDatabase(unfollowCommand),
+  block: withDatabase(blockCommand),
+  followers: withDatabase(followersCommand),
+  following: withDatabase(followingCommand),
+  blocks: withDatabase(blocksCommand),
 };
 
 /** Run one CLI command; returns the process exit code. Errors are printed as one line. */

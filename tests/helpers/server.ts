@@ -38,7 +38,7 @@ export function tempDataDir(prefix = "moiety-test-"): string {
 }
 
 export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; origin?: string } = {}): Promise<TestServer> {
-  const port = await freePort();
+  const port = opts.env?.PORT ? Number(opts.env.PORT) : await freePort();
   const dataDir = opts.dataDir ?? tempDataDir();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [MOIETY_CLI, "serve"], {

@@ -109,6 +109,7 @@ CREATE TABLE "Message" (
     "text" TEXT NOT NULL,
     "summary" TEXT,
     "attachments" TEXT NOT NULL DEFAULT '[]',
+    "objectJson" TEXT,
     "published" DATETIME NOT NULL,
     "updated" DATETIME,
     "deletedAt" DATETIME,

@@ -1,0 +1,122 @@
+import { db } from "../db";
+import type { RemoteActor } from "../generated/prisma/client";
+
+// Remote people: the cached actor documents, follows both ways, and blocks.
+
+export type { RemoteActor };
+
+export type ActorInfo = {
+  id: string;
+  handle: string | null;
+  name: string | null;
+  inbox: string;
+  sharedInbox: string | null;
+  url: string | null;
+  iconUrl: string | null;
+  followersUrl: string | null;
+};
+
+export async function saveRemoteActor(a: ActorInfo): Promise<RemoteActor> {
+  const host = new URL(a.id).host;
+  const data = { ...a, host, gone: false, fetchedAt: new Date() };
+  return db().remoteActor.upsert({ where: { id: a.id }, create: data, update: data });
+}
+
+export async function getRemoteActor(id: string): Promise<RemoteActor | null> {
+  return db().remoteActor.findUnique({ where: { id } });
+}
+
+export async function findRemoteActorByHandle(handle: string): Promise<RemoteActor | null> {
+  return db().remoteActor.findFirst({ where: { handle }, orderBy: { fetchedAt: "desc" } });
+}
+
+/** The actor deleted itself: forget follows, keep messages (they are the owner's record). */
+export async function markActorGone(id: string): Promise<void> {
+  await db().$transaction([
+    db().remoteActor.updateMany({ where: { id }, data: { gone: true } }),
+    db().follow.deleteMany({ where: { actorId: id } }),
+  ]);
+}
+
+// ── follows ──
+
+export type FollowDirection = "in" | "out";
+
+export async function recordFollow(direction: FollowDirection, actorId: string, activityId: string, state: "pending" | "accepted") {
+  return db().follow.upsert({
+    where: { direction_actorId: { direction, actorId } },
+    create: { direction, actorId, activityId, state },
+    update: { activityId, state },
+  });
+}
+
+export async function getFollow(direction: FollowDirection, actorId: string) {
+  return db().follow.findUnique({ where: { direction_actorId: { direction, actorId } } });
+}
+
+export async function removeFollow(direction: FollowDirection, actorId: string): Promise<boolean> {
+  const r = await db().follow.deleteMany({ where: { direction, actorId } });
+  return r.count > 0;
+}
+
+export async function listFollows(direction: FollowDirection, state?: "pending" | "accepted") {
+  const follows = await db().follow.findMany({ where: { direction, ...(state ? { state } : {}) }, orderBy: { createdAt: "desc" } });
+  const actors = await db().remoteActor.findMany({ where: { id: { in: follows.map((f) => f.actorId) } } });
+  const byId = new Map(actors.map((a) => [a.id, a]));
+  return follows.map((f) => ({ ...f, actor: byId.get(f.actorId) ?? null }));
+}
+
+export async function countFollows(direction: FollowDirection): Promise<number> {
+  return db().follow.count({ where: { direction, state: "accepted" } });
+}
+
+/** Does the owner follow this actor (accepted or asked)? */
+export async function ownerFollows(actorId: string): Promise<boolean> {
+  return (await db().follow.count({ where: { direction: "out", actorId } })) > 0;
+}
+
+// ── blocks ──
+
+export type BlockKind = "actor" | "domain";
+
+export async function addBlock(kind: BlockKind, value: string): Promise<void> {
+  const v = kind === "domain" ? value.toLowerCase() : value;
+  await db().block.upsert({ where: { kind_value: { kind, value: v } }, create: { kind, value: v }, update: {} });
+  // A block ends follows both ways.
+  if (kind === "actor") await db().follow.deleteMany({ where: { actorId: v } });
+  else {
+    const actors = await db().remoteActor.findMany({ where: { host: v }, select: { id: true } });
+    await db().follow.deleteMany({ where: { actorId: { in: actors.map((a) => a.id) } } });
+  }
+}
+
+export async function removeBlock(kind: BlockKind, value: string): Promise<boolean> {
+  const r = await db().block.deleteMany({ where: { kind, value: kind === "domain" ? value.toLowerCase() : value } });
+  return r.count > 0;
+}
+
+export async function listBlocks() {
+  return db().block.findMany({ orderBy: { createdAt: "desc" } });
+}
+
+/** Is this actor (or its whole domain) blocked? Subdomains of a blocked domain count too. */
+export async function isBlocked(actorOrUrl: string): Promise<boolean> {
+  let host: string;
+  try {
+    host = new URL(actorOrUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  const parts = host.split(".");
+  const domains = parts.map((_, i) => parts.slice(i).join(".")).filter((d) => d.includes(".") || d === host);
+  const withPort = new URL(actorOrUrl).host.toLowerCase();
+  const hit = await db().block.findFirst({
+    where: {
+      OR: [
+        { kind: "actor", value: actorOrUrl },
+        { kind: "domain", value: { in: [...domains, withPort] } },
+      ],
+    },
+  });
+  return hit !== null;
+}

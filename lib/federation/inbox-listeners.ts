@@ -1,0 +1,199 @@
+import {
+  Accept,
+  Block,
+  Create,
+  Delete,
+  Follow,
+  Reject,
+  Undo,
+  Update,
+  isActor,
+  type Activity,
+  type Actor,
+  type Context,
+  type InboxContext,
+} from "@fedify/fedify";
+import { isDirectMessage } from "../activitypub/addressing";
+import { extractDmContent } from "../activitypub/content";
+import { participantsOf, threadRefs } from "../activitypub/conversation";
+import { idsOf, isObject, type JsonObject } from "../activitypub/values";
+import {
+  getFollow,
+  isBlocked,
+  markActorGone,
+  ownerFollows,
+  recordFollow,
+  removeFollow,
+} from "../domain/contacts";
+import { deleteIncomingMessage, editIncomingMessage, ownerHasWrittenTo, storeIncomingMessage } from "../domain/conversations";
+import { getOwner } from "../domain/owner";
+import { getSetting } from "../domain/settings";
+import { rememberActor } from "./lookup";
+import { acceptFollow } from "./outgoing";
+import { actorUrl } from "./paths";
+
+// Inbox listeners. Fedify has verified the HTTP signature and that the signing
+// key belongs to the activity's actor before any of these run. Each listener
+// is idempotent: Fedify drops repeated activity ids, and a retried queue
+// message finds its work already done.
+
+type Ctx = InboxContext<void>;
+
+async function ownerActorUrl(): Promise<string | null> {
+  const owner = await getOwner();
+  return owner ? actorUrl(owner.username) : null;
+}
+
+/** The sender, cached; null when blocked or unknown. */
+async function senderOf(activity: Activity, ctx: Ctx): Promise<Actor | null> {
+  const actor = await activity.getActor({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
+  if (!actor || !isActor(actor) || !actor.id) return null;
+  if (await isBlocked(actor.id.href)) return null;
+  await rememberActor(actor);
+  return actor;
+}
+
+/** The raw JSON as received: Fedify keeps it, with properties its vocabulary does not know (conversation, _misskey_content). */
+async function raw(obj: { toJsonLd(): Promise<unknown> }): Promise<JsonObject> {
+  const json = await obj.toJsonLd();
+  return isObject(json) ? json : {};
+}
+
+export async function onFollow(ctx: Ctx, follow: Follow): Promise<void> {
+  const me = await ownerActorUrl();
+  if (!me || follow.objectId?.href !== me || !follow.id) return;
+  const actor = await senderOf(follow, ctx);
+  if (!actor?.id) return;
+  const owner = (await getOwner())!;
+  const follower = await rememberActor(actor);
+  if (!follower) return;
+  const approve = (await getSetting("approveFollowers")) ?? false;
+  const existing = await getFollow("in", follower.id);
+  const state = existing?.state === "accepted" || !approve ? "accepted" : "pending";
+  await recordFollow("in", follower.id, follow.id.href, state);
+  if (state === "accepted") await acceptFollow(owner, follower, await raw(follow));
+}
+
+export async function onUndo(ctx: Ctx, undo: Undo): Promise<void> {
+  const actorId = undo.actorId?.href;
+  if (!actorId) return;
+  const object = await undo.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader }).catch(() => null);
+  // Undo may carry the Follow or only its id; either way only the actor's own follow is undone.
+  if (object instanceof Follow || object === null) {
+    const existing = await getFollow("in", actorId);
+    if (existing && (object === null || !object.id || object.id.href === existing.activityId || object.actorId?.href === actorId)) {
+      await removeFollow("in", actorId);
+    }
+  }
+}
+
+export async function onAccept(ctx: Ctx, accept: Accept): Promise<void> {
+  const actorId = accept.actorId?.href;
+  if (!actorId) return;
+  const existing = await getFollow("out", actorId);
+  if (!existing) return;
+  const objectId = accept.objectId?.href;
+  // Mastodon matches by the Follow id or an embedded Follow; accept either.
+  if (objectId && objectId !== existing.activityId) {
+    const object = await accept.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader }).catch(() => null);
+    if (!(object instanceof Follow) || object.objectId?.href !== actorId) return;
+  }
+  await recordFollow("out", actorId, existing.activityId, "accepted");
+}
+
+export async function onReject(_ctx: Ctx, reject: Reject): Promise<void> {
+  const actorId = reject.actorId?.href;
+  // A Reject of a pending or accepted follow: we do not (or no longer) follow them.
+  if (actorId) await removeFollow("out", actorId);
+}
+
+export async function onBlock(_ctx: Ctx, block: Block): Promise<void> {
+  const me = await ownerActorUrl();
+  const actorId = block.actorId?.href;
+  if (!me || !actorId || block.objectId?.href !== me) return;
+  await removeFollow("in", actorId);
+  await removeFollow("out", actorId);
+}
+
+function audienceIncludes(activity: JsonObject, object: JsonObject, me: string): boolean {
+  const keys = ["to", "cc", "bto", "bcc", "audience"];
+  const addressed = keys.flatMap((k) => [...idsOf(object[k]), ...idsOf(activity[k])]);
+  const mentioned = (Array.isArray(object.tag) ? object.tag : object.tag ? [object.tag] : [])
+    .filter((t): t is JsonObject => isObject(t) && t.type === "Mention")
+    .map((t) => String(t.href ?? ""));
+  return addressed.includes(me) || mentioned.includes(me);
+}
+
+/** A Create: a DM for the owner is stored; anything public or for followers is not a DM and is ignored. */
+export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
+  const me = await ownerActorUrl();
+  if (!me) return;
+  const object = await create.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
+  if (!object?.id) return;
+  const activityJson = await raw(create);
+  const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
+  const full = { ...activityJson, object: objectJson };
+  const sender = await senderOf(create, ctx);
+  if (!sender?.id) return;
+  // The object must come from the sender's own server (no forged attribution).
+  const author = idsOf(objectJson.attributedTo)[0] ?? sender.id.href;
+  if (author !== sender.id.href || object.id.host !== sender.id.host) return;
+  const followers = sender.followersId ? [sender.followersId.href] : [];
+  if (!isDirectMessage(full, { followersCollections: followers })) return;
+  if (!audienceIncludes(activityJson, objectJson, me)) return;
+
+  const participants = participantsOf(objectJson, activityJson).filter((p) => p !== me);
+  const content = extractDmContent(objectJson);
+  const known = (await ownerFollows(sender.id.href)) || (await ownerHasWrittenTo(sender.id.href));
+  const published = typeof objectJson.published === "string" && !Number.isNaN(Date.parse(objectJson.published)) ? new Date(objectJson.published) : new Date();
+  await storeIncomingMessage({
+    objectId: object.id.href,
+    authorId: sender.id.href,
+    participants,
+    refs: threadRefs(objectJson),
+    inReplyTo: idsOf(objectJson.inReplyTo)[0] ?? null,
+    html: content.html,
+    text: content.text,
+    summary: content.contentWarning,
+    attachments: content.attachments,
+    published: published > new Date(Date.now() + 5 * 60_000) ? new Date() : published,
+    isRequest: !known,
+  });
+}
+
+export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {
+  const sender = await senderOf(update, ctx);
+  if (!sender?.id) return;
+  const object = await update.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
+  if (!object?.id) return;
+  if (isActor(object)) return; // Update{Person}: rememberActor above already refreshed the cache
+  const activityJson = await raw(update);
+  const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
+  const updated = typeof objectJson.updated === "string" ? new Date(objectJson.updated) : null;
+  if (!updated || Number.isNaN(updated.getTime())) return;
+  const content = extractDmContent(objectJson);
+  await editIncomingMessage(object.id.href, sender.id.href, {
+    html: content.html,
+    text: content.text,
+    summary: content.contentWarning,
+    attachments: content.attachments,
+    updated,
+  });
+}
+
+export async function onDelete(_ctx: Ctx, del: Delete): Promise<void> {
+  const actorId = del.actorId?.href;
+  const objectId = del.objectId?.href;
+  if (!actorId || !objectId) return;
+  if (objectId === actorId) {
+    await markActorGone(actorId);
+    return;
+  }
+  // Only the author's server can delete its notes; a Delete's addressing is ignored.
+  if (new URL(objectId).host !== new URL(actorId).host) return;
+  await deleteIncomingMessage(objectId, actorId, new Date());
+}
+
+export function onInboxError(_ctx: Context<void>, error: Error): void {
+  console.error("inbox: an activity failed:", error);
+}

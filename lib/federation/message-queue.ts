@@ -1,0 +1,244 @@
+import { EventEmitter } from "node:events";
+import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
+import { db } from "../db";
+import { durationToMs } from "./kv-store";
+
+// Fedify's MessageQueue on the QueueMessage table. Fedify writes incoming
+// activities here before the inbox answers 202, so the row must be committed
+// before enqueue() resolves: a crash after the 202 must not lose the activity.
+//
+// Delivery is at-least-once. A listener claims a row by setting a lease
+// (lockedUntil) with a compare-and-set UPDATE; a second listener, in this
+// process or another, cannot claim it while the lease is live. The row is
+// deleted only after the handler succeeded. If the worker dies mid-handler
+// the lease runs out and another listener picks the row up again. Handlers
+// must therefore tolerate a repeat (Fedify's inbox does, with its idempotence
+// cache in the KvStore).
+
+export type SqliteMessageQueueOptions = {
+  /** How often an idle listener looks for due messages (ms). Enqueues in this process wake it at once. */
+  pollIntervalMs?: number;
+  /** How long a claim lasts before another listener may take the message over (ms); renewed while the handler runs. */
+  leaseMs?: number;
+  /** After this many attempts a failing (or crash-causing) message is logged and dropped. */
+  maxAttempts?: number;
+  /** How many messages one listen() call handles at the same time. */
+  concurrency?: number;
+  /** Wait before retrying a message whose handler threw, by attempt number (1-based). */
+  retryDelayMs?: (attempt: number) => number;
+};
+
+const DEFAULTS = {
+  pollIntervalMs: 500,
+  leaseMs: 60_000,
+  maxAttempts: 10,
+  concurrency: 1,
+  // 1 s, 2 s, 4 s, ... capped at 10 min. Fedify retries failed inbox work
+  // itself (it re-enqueues with its own policy), so this is only a safety net.
+  retryDelayMs: (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 10 * 60_000),
+} satisfies Required<SqliteMessageQueueOptions>;
+
+type Claimed = { id: number; attempts: number; payload: string };
+
+export class SqliteMessageQueue implements MessageQueue {
+  readonly name: string;
+  readonly #opts: Required<SqliteMessageQueueOptions>;
+
+  constructor(name: string, options: SqliteMessageQueueOptions = {}) {
+    this.name = name;
+    this.#opts = { ...DEFAULTS, ...options };
+  }
+
+  async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    await this.enqueueMany([message], options);
+  }
+
+  /** One INSERT for all, so a fan-out is committed together or not at all. */
+  async enqueueMany(messages: unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    if (messages.length === 0) return;
+    const now = new Date();
+    // The interface forbids negative delays; clamp rather than fail a fan-out.
+    const delay = options?.delay ? Math.max(0, durationToMs(options.delay, now)) : 0;
+    const availableAt = new Date(now.getTime() + delay);
+    await db().queueMessage.createMany({
+      data: messages.map((m) => ({
+        queue: this.name,
+        payload: JSON.stringify(m) ?? "null",
+        availableAt,
+        createdAt: now,
+      })),
+    });
+    wakeUp(this.name);
+  }
+
+  /**
+   * Handle messages until `signal` aborts. Resolves (never rejects) once the
+   * handlers in flight have finished.
+   */
+  async listen(handler: (message: any) => Promise<void> | void, options: MessageQueueListenOptions = {}): Promise<void> {
+    const lanes = Array.from({ length: Math.max(1, this.#opts.concurrency) }, () => this.#lane(handler, options.signal));
+    await Promise.all(lanes);
+  }
+
+  /** Messages of this queue still stored (due, delayed or claimed). For health checks and tests. */
+  async size(): Promise<number> {
+    return db().queueMessage.count({ where: { queue: this.name } });
+  }
+
+  async #lane(handler: (message: any) => Promise<void> | void, signal: AbortSignal | undefined): Promise<void> {
+    while (!signal?.aborted) {
+      // Taken before looking, so an enqueue that lands between "nothing due"
+      // and the wait below still wakes us.
+      const seen = wakeVersion(this.name);
+      let claimed: Claimed | null = null;
+      try {
+        claimed = await this.#claim();
+      } catch (error) {
+        console.error(`queue ${this.name}: cannot claim a message:`, error);
+      }
+      if (claimed) {
+        await this.#run(claimed, handler).catch((error) => {
+          // A database error after the handler ran: the lease expires and the
+          // message runs again, which at-least-once allows.
+          console.error(`queue ${this.name}: message ${claimed.id} could not be settled:`, error);
+        });
+        continue;
+      }
+      await waitForWake(this.name, seen, this.#opts.pollIntervalMs, signal);
+    }
+  }
+
+  /**
+   * Claim the oldest due message. The UPDATE only succeeds if the row still
+   * has the attempt count we read and no live lease, so of two listeners that
+   * saw the same row exactly one wins; the other tries the next candidate.
+   */
+  async #claim(): Promise<Claimed | null> {
+    const now = new Date();
+    const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
+    const candidates = await db().queueMessage.findMany({
+      where: { queue: this.name, availableAt: { lte: now }, ...free },
+      orderBy: [{ availableAt: "asc" }, { id: "asc" }],
+      select: { id: true, attempts: true },
+      take: Math.max(2, this.#opts.concurrency + 1),
+    });
+    for (const c of candidates) {
+      const { count } = await db().queueMessage.updateMany({
+        where: { id: c.id, attempts: c.attempts, ...free },
+        data: { lockedUntil: new Date(now.getTime() + this.#opts.leaseMs), attempts: c.attempts + 1 },
+      });
+      if (count !== 1) continue;
+      const row = await db().queueMessage.findUnique({ where: { id: c.id }, select: { payload: true } });
+      if (row) return { id: c.id, attempts: c.attempts + 1, payload: row.payload };
+    }
+    return null;
+  }
+
+  async #run(msg: Claimed, handler: (message: any) => Promise<void> | void): Promise<void> {
+    const mine = { id: msg.id, attempts: msg.attempts }; // still our claim?
+    if (msg.attempts > this.#opts.maxAttempts) {
+      // Claimed this often without ever finishing: it probably kills the worker.
+      console.error(`queue ${this.name}: message ${msg.id} dropped after ${msg.attempts - 1} attempts that never finished`);
+      await db().queueMessage.deleteMany({ where: mine });
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(msg.payload);
+    } catch (error) {
+      console.error(`queue ${this.name}: message ${msg.id} dropped, its payload is not JSON:`, error);
+      await db().queueMessage.deleteMany({ where: mine });
+      return;
+    }
+
+    // Renew the lease while the handler runs, so a slow handler is not taken
+    // for a dead one and run twice.
+    let renewing: Promise<unknown> = Promise.resolve();
+    const renew = setInterval(() => {
+      renewing = db()
+        .queueMessage.updateMany({ where: mine, data: { lockedUntil: new Date(Date.now() + this.#opts.leaseMs) } })
+        .catch((error) => console.error(`queue ${this.name}: cannot renew the lease of message ${msg.id}:`, error));
+    }, Math.max(50, Math.floor(this.#opts.leaseMs / 3)));
+    renew.unref();
+
+    let failure: unknown = null;
+    let failed = false;
+    try {
+      await handler(message);
+    } catch (error) {
+      failed = true;
+      failure = error;
+    } finally {
+      clearInterval(renew);
+      // A renewal landing after the release below would hide the message for a lease.
+      await renewing;
+    }
+
+    if (!failed) {
+      // Done, whoever holds the lease now: the work happened.
+      await db().queueMessage.deleteMany({ where: { id: msg.id } });
+      return;
+    }
+    if (msg.attempts >= this.#opts.maxAttempts) {
+      console.error(`queue ${this.name}: message ${msg.id} dropped after ${msg.attempts} failed attempts:`, failure);
+      await db().queueMessage.deleteMany({ where: mine });
+      return;
+    }
+    const delay = this.#opts.retryDelayMs(msg.attempts);
+    console.warn(`queue ${this.name}: message ${msg.id} failed (attempt ${msg.attempts}), retrying in ${delay} ms:`, failure);
+    await db().queueMessage.updateMany({
+      where: mine,
+      data: { lockedUntil: null, availableAt: new Date(Date.now() + delay) },
+    });
+  }
+}
+
+// ─── in-process wake-up ──────────────────────────────────────────────────────
+// Listeners poll, but an enqueue in this process should be handled at once.
+// Next loads modules up to three times per process, so the bus lives on
+// globalThis: an enqueue from a route must reach the listener started by
+// instrumentation.
+
+type WakeBus = { emitter: EventEmitter; versions: Map<string, number> };
+const g = globalThis as unknown as { moietyQueueWake?: WakeBus };
+
+function bus(): WakeBus {
+  if (!g.moietyQueueWake) {
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    g.moietyQueueWake = { emitter, versions: new Map() };
+  }
+  return g.moietyQueueWake;
+}
+
+/** Wake every waiting listener of `channel` in this process. */
+export function wakeUp(channel: string): void {
+  const b = bus();
+  b.versions.set(channel, (b.versions.get(channel) ?? 0) + 1);
+  b.emitter.emit(channel);
+}
+
+/** A counter that changes on every wakeUp(channel); pass it to waitForWake. */
+export function wakeVersion(channel: string): number {
+  return bus().versions.get(channel) ?? 0;
+}
+
+/**
+ * Resolve on the next wakeUp(channel) (at once if one happened since `seen`),
+ * after `ms`, or when `signal` aborts — whichever comes first.
+ */
+export function waitForWake(channel: string, seen: number, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted || wakeVersion(channel) !== seen) return Promise.resolve();
+  const { emitter } = bus();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      emitter.off(channel, done);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    emitter.on(channel, done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,260 @@
+import { assertNeverWidens, buildDmAddressing } from "../activitypub/addressing";
+import { htmlToText, textToHtml } from "../activitypub/html";
+import { db } from "../db";
+import { addBlock, getRemoteActor, isBlocked, recordFollow, removeFollow, getFollow, type RemoteActor } from "../domain/contacts";
+import { addConversationRef, conversationForOutgoing, getConversation } from "../domain/conversations";
+import { newId } from "../domain/ids";
+import { getOwner, type Owner } from "../domain/owner";
+import { enqueueDeliveries } from "./delivery";
+import { resolveActor } from "./lookup";
+import { actorUrl, contextUrl, noteUrl } from "./paths";
+
+// Outgoing activities, built as plain JSON-LD and handed to the delivery queue.
+// Every DM: to = each recipient, cc = [], a Mention for each, no Public, no
+// followers — identical on the Create and the Note (INTEROP.md "Direct messages").
+
+export class SendError extends Error {}
+
+const AS = "https://www.w3.org/ns/activitystreams";
+const NOTE_CONTEXT = [AS, { ostatus: "http://ostatus.org#", conversation: "ostatus:conversation", sensitive: "as:sensitive" }];
+export const MAX_DM_TEXT = 5000;
+
+async function requireOwnerRow(): Promise<Owner> {
+  const owner = await getOwner();
+  if (!owner) throw new SendError("This instance has no owner yet; run setup first.");
+  return owner;
+}
+
+function mentionName(a: RemoteActor): string {
+  return a.handle ?? a.id;
+}
+
+function validateText(text: string): string {
+  const t = text.replace(/\r\n/g, "\n").trim();
+  if (!t) throw new SendError("The message is empty.");
+  if (t.length > MAX_DM_TEXT) throw new SendError(`The message is longer than ${MAX_DM_TEXT} characters.`);
+  return t;
+}
+
+type SendInput = { text: string } & ({ to: string[] } | { conversationId: string });
+
+export type SentMessage = { messageId: string; conversationId: string; objectId: string; recipients: string[] };
+
+/**
+ * Send a DM to people (handles or actor URLs) or as a reply in a conversation.
+ * A reply goes to exactly the conversation's participants: it can never widen
+ * the audience.
+ */
+export async function sendDirectMessage(input: SendInput): Promise<SentMessage> {
+  const owner = await requireOwnerRow();
+  const text = validateText(input.text);
+  const me = actorUrl(owner.username);
+
+  let recipients: RemoteActor[];
+  let conversationId: string;
+  if ("conversationId" in input) {
+    const conv = await getConversation(input.conversationId);
+    if (!conv) throw new SendError(`No conversation ${input.conversationId}.`);
+    const actors = await Promise.all(conv.participants.map((p) => getRemoteActor(p.actorId)));
+    recipients = actors.filter((a): a is RemoteActor => a !== null);
+    assertNeverWidens(
+      conv.participants.map((p) => p.actorId),
+      recipients.map((r) => r.id),
+    );
+    conversationId = conv.id;
+  } else {
+    if (input.to.length === 0) throw new SendError("Name at least one recipient.");
+    recipients = [];
+    for (const who of input.to) {
+      const actor = await resolveActor(who);
+      if (actor.id === me) throw new SendError("You cannot send a message to yourself.");
+      if (!recipients.some((r) => r.id === actor.id)) recipients.push(actor);
+    }
+    conversationId = (await conversationForOutgoing(recipients.map((r) => r.id), new Date())).id;
+  }
+  for (const r of recipients) {
+    if (r.gone) throw new SendError(`${mentionName(r)} has deleted their account.`);
+    if (await isBlocked(r.id)) throw new SendError(`${mentionName(r)} is blocked; unblock them first.`);
+  }
+
+  const conversation = await getConversation(conversationId);
+  if (!conversation) throw new SendError("The conversation disappeared.");
+  // Thread: answer the newest message, and echo a remote thread id when the other side gave one.
+  const last = await db().message.findFirst({ where: { conversationId }, orderBy: { published: "desc" } });
+  const refs = await db().conversationRef.findMany({ where: { conversationId } });
+  const ours = contextUrl(conversationId);
+  const thread = refs.find((r) => r.uri !== ours)?.uri ?? ours;
+  await addConversationRef(conversationId, ours);
+
+  const messageId = newId();
+  const objectId = noteUrl(owner.username, messageId);
+  const addressing = buildDmAddressing(recipients.map((r) => r.id));
+  const mentions = new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id]));
+  const html = textToHtml(text, { mentions });
+  const published = new Date();
+  const note = {
+    "@context": NOTE_CONTEXT,
+    id: objectId,
+    type: "Note",
+    attributedTo: me,
+    ...addressing,
+    content: html,
+    published: published.toISOString(),
+    url: objectId,
+    context: thread,
+    conversation: thread,
+    ...(last ? { inReplyTo: last.objectId } : {}),
+    sensitive: false,
+    tag: recipients.map((r) => ({ type: "Mention", href: r.id, name: mentionName(r) })),
+  };
+  const activityId = `${objectId}/activity`;
+  const { "@context": _ctx, ...noteBody } = note;
+  const create = {
+    "@context": NOTE_CONTEXT,
+    id: activityId,
+    type: "Create",
+    actor: me,
+    published: note.published,
+    ...addressing,
+    object: noteBody,
+  };
+
+  await db().$transaction([
+    db().message.create({
+      data: {
+        id: messageId,
+        conversationId,
+        objectId,
+        direction: "out",
+        authorId: me,
+        inReplyTo: last?.objectId ?? null,
+        html,
+        text: htmlToText(html),
+        objectJson: JSON.stringify(note),
+        published,
+      },
+    }),
+    db().conversation.update({ where: { id: conversationId }, data: { lastMessageAt: published, archived: false, isRequest: false } }),
+  ]);
+  await enqueueDeliveries(
+    recipients.map((r) => ({ activityId, body: JSON.stringify(create), inbox: r.inbox, recipient: r.id, messageId })),
+  );
+  return { messageId, conversationId, objectId, recipients: recipients.map((r) => r.id) };
+}
+
+async function ownMessage(messageId: string) {
+  const owner = await requireOwnerRow();
+  const msg = await db().message.findUnique({ where: { id: messageId }, include: { conversation: { include: { participants: true } } } });
+  if (!msg || msg.direction !== "out") throw new SendError(`No message of yours with id ${messageId}.`);
+  if (msg.deletedAt) throw new SendError("That message was deleted.");
+  const recipients = (await Promise.all(msg.conversation.participants.map((p) => getRemoteActor(p.actorId)))).filter(
+    (a): a is RemoteActor => a !== null && !a.gone,
+  );
+  return { owner, msg, recipients };
+}
+
+/** Edit one of the owner's messages: a new text, an Update with a later `updated`. */
+export async function editDirectMessage(messageId: string, newText: string): Promise<void> {
+  const { owner, msg, recipients } = await ownMessage(messageId);
+  const text = validateText(newText);
+  const note = JSON.parse(msg.objectJson ?? "{}");
+  const mentions = new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id]));
+  const html = textToHtml(text, { mentions });
+  const updated = new Date();
+  note.content = html;
+  note.updated = updated.toISOString();
+  const { "@context": context, ...noteBody } = note;
+  const update = {
+    "@context": context,
+    id: `${msg.objectId}#updates/${updated.getTime()}`,
+    type: "Update",
+    actor: actorUrl(owner.username),
+    published: note.updated,
+    to: note.to,
+    cc: [],
+    object: noteBody,
+  };
+  await db().message.update({ where: { id: msg.id }, data: { html, text: htmlToText(html), objectJson: JSON.stringify(note), updated } });
+  await enqueueDeliveries(
+    recipients.map((r) => ({ activityId: update.id, body: JSON.stringify(update), inbox: r.inbox, recipient: r.id, messageId: msg.id })),
+  );
+}
+
+/** Delete one of the owner's messages everywhere it went; a marker stays here. */
+export async function deleteDirectMessage(messageId: string): Promise<void> {
+  const { owner, msg, recipients } = await ownMessage(messageId);
+  const me = actorUrl(owner.username);
+  const del = {
+    "@context": AS,
+    id: `${msg.objectId}#delete`,
+    type: "Delete",
+    actor: me,
+    to: recipients.map((r) => r.id),
+    cc: [],
+    object: { id: msg.objectId, type: "Tombstone" },
+  };
+  await db().message.update({ where: { id: msg.id }, data: { html: "", text: "", attachments: "[]", deletedAt: new Date() } });
+  await enqueueDeliveries(
+    recipients.map((r) => ({ activityId: del.id, body: JSON.stringify(del), inbox: r.inbox, recipient: r.id, messageId: msg.id })),
+  );
+}
+
+// ── follows and blocks ──
+
+export async function followActor(who: string): Promise<RemoteActor> {
+  const owner = await requireOwnerRow();
+  const target = await resolveActor(who);
+  if (await isBlocked(target.id)) throw new SendError(`${mentionName(target)} is blocked; unblock them first.`);
+  const me = actorUrl(owner.username);
+  const id = `${me}#follows/${newId()}`;
+  const follow = { "@context": AS, id, type: "Follow", actor: me, object: target.id };
+  const existing = await getFollow("out", target.id);
+  await recordFollow("out", target.id, id, existing?.state === "accepted" ? "accepted" : "pending");
+  await enqueueDeliveries([{ activityId: id, body: JSON.stringify(follow), inbox: target.inbox, recipient: target.id }]);
+  return target;
+}
+
+export async function unfollowActor(who: string): Promise<RemoteActor> {
+  const owner = await requireOwnerRow();
+  const target = await resolveActor(who);
+  const existing = await getFollow("out", target.id);
+  if (!existing) throw new SendError(`You do not follow ${mentionName(target)}.`);
+  const me = actorUrl(owner.username);
+  const undo = {
+    "@context": AS,
+    id: `${existing.activityId}/undo`,
+    type: "Undo",
+    actor: me,
+    object: { id: existing.activityId, type: "Follow", actor: me, object: target.id },
+  };
+  await removeFollow("out", target.id);
+  await enqueueDeliveries([{ activityId: undo.id, body: JSON.stringify(undo), inbox: target.inbox, recipient: target.id }]);
+  return target;
+}
+
+/** Block an account: follows end both ways, they are told (as Mastodon does), nothing more reaches them. */
+export async function blockActor(who: string): Promise<RemoteActor> {
+  const owner = await requireOwnerRow();
+  const target = await resolveActor(who);
+  const me = actorUrl(owner.username);
+  const id = `${me}#blocks/${newId()}`;
+  const block = { "@context": AS, id, type: "Block", actor: me, object: target.id, to: [target.id] };
+  // Delivered before the block is stored: once stored, nothing is sent to them any more.
+  await enqueueDeliveries([{ activityId: id, body: JSON.stringify(block), inbox: target.inbox, recipient: target.id }]);
+  await addBlock("actor", target.id);
+  return target;
+}
+
+/** The Accept for someone's Follow, embedding their Follow (Mastodon matches on it). */
+export async function acceptFollow(owner: Owner, follower: RemoteActor, followJson: unknown): Promise<void> {
+  const me = actorUrl(owner.username);
+  const accept = { "@context": AS, id: `${me}#accepts/${newId()}`, type: "Accept", actor: me, object: followJson };
+  await enqueueDeliveries([{ activityId: accept.id, body: JSON.stringify(accept), inbox: follower.inbox, recipient: follower.id }]);
+}
+
+export async function rejectFollow(owner: Owner, follower: RemoteActor, followJson: unknown): Promise<void> {
+  const me = actorUrl(owner.username);
+  const reject = { "@context": AS, id: `${me}#rejects/${newId()}`, type: "Reject", actor: me, object: followJson };
+  await enqueueDeliveries([{ activityId: reject.id, body: JSON.stringify(reject), inbox: follower.inbox, recipient: follower.id }]);
+}
+
