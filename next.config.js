@@ -3,8 +3,11 @@
 const nextConfig = {
   output: "standalone",
   poweredByHeader: false,
-  // Native addons must stay real node_modules, not bundled.
-  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2"],
+  // Native addons must stay real node_modules, not bundled. Fedify too: the
+  // Federation object lives on globalThis and is used from the proxy, the routes
+  // and instrumentation; with one bundled copy each, its classes differ and
+  // instanceof checks (isActor, Note) fail across them.
+  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "@fedify/fedify", "@js-temporal/polyfill"],
   async headers() {
     return [
       {

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { importJwk, signRequest } from "@fedify/fedify";
 import { db } from "../db";
 import { env } from "../env";
+import type { Prisma } from "../generated/prisma/client";
 import { classifyDeliveryError, classifyDeliveryResponse, nextAttemptDelayMs, shouldGiveUp, type DeliveryOutcome } from "./delivery-policy";
 import { waitForWake, wakeUp, wakeVersion } from "./message-queue";
 import { safeFetch } from "./safe-fetch";
@@ -237,7 +238,7 @@ async function deliver(row: Claimed): Promise<void> {
   const withDetail = (reason: string) => (detail ? `${reason} — ${detail}` : reason).slice(0, 1000);
 
   let state: DeliveryState;
-  let data;
+  let data: Prisma.DeliveryUpdateManyMutationInput;
   if (outcome.kind === "delivered") {
     state = "delivered";
     data = { state, lockedUntil: null, lastStatus: status, lastError: null };

@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage() {
   const owner = await requireOwner();
   return (
-    <div className="space-y-8">
+    <div className="mx-auto max-w-3xl space-y-8 px-4 py-6">
       <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
       <section aria-labelledby="profile-title" className="rounded-2xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900">
         <h2 id="profile-title" className="mb-4 text-lg font-semibold">

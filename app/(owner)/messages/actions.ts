@@ -1,0 +1,163 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { requireOwner } from "@/lib/auth";
+import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
+import { acceptRequest, deleteConversation, getThread, setArchived } from "@/lib/domain/inbox";
+import { retryDelivery } from "@/lib/federation/delivery";
+import { LookupError, resolveActor } from "@/lib/federation/lookup";
+import { blockActor, deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError, MAX_DM_TEXT } from "@/lib/federation/outgoing";
+
+// Every action checks the owner itself (requireOwner), parses its input with
+// zod, and answers {ok:false, error} with a sentence instead of throwing.
+
+export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; error: string };
+
+function failure(err: unknown): { ok: false; error: string } {
+  if (err instanceof SendError || err instanceof LookupError) return { ok: false, error: err.message };
+  console.error("messages action failed:", err);
+  return { ok: false, error: "Something went wrong on the server. Nothing was sent; please try again." };
+}
+
+const textSchema = z.string().max(MAX_DM_TEXT, `A message has at most ${MAX_DM_TEXT} characters.`);
+const idSchema = z.string().min(1).max(100);
+
+export type Recipient = {
+  id: string;
+  handle: string;
+  name: string;
+  server: string;
+  iconUrl: string | null;
+  followsYou: boolean;
+  youFollow: boolean;
+};
+
+export async function resolveRecipientAction(input: string): Promise<ActionResult<{ recipient: Recipient }>> {
+  await requireOwner();
+  const parsed = z.string().trim().min(1, "Type an address like @name@server.example.").max(500).safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  try {
+    const a = await resolveActor(parsed.data);
+    const follow = await getFollow("in", a.id);
+    return {
+      ok: true,
+      recipient: {
+        id: a.id,
+        handle: a.handle ?? a.id,
+        name: a.name ?? a.handle ?? a.id,
+        server: a.host,
+        iconUrl: a.iconUrl,
+        followsYou: follow?.state === "accepted",
+        youFollow: await ownerFollows(a.id),
+      },
+    };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+export async function sendNewMessageAction(input: { to: string[]; text: string }): Promise<ActionResult<{ conversationId: string }>> {
+  await requireOwner();
+  const parsed = z.object({ to: z.array(z.string().min(1)).min(1, "Add at least one recipient.").max(20), text: textSchema }).safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  try {
+    const sent = await sendDirectMessage({ to: parsed.data.to, text: parsed.data.text });
+    revalidatePath("/messages");
+    return { ok: true, conversationId: sent.conversationId };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+export async function replyAction(input: { conversationId: string; text: string }): Promise<ActionResult<{ messageId: string }>> {
+  await requireOwner();
+  const parsed = z.object({ conversationId: idSchema, text: textSchema }).safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  try {
+    const sent = await sendDirectMessage({ conversationId: parsed.data.conversationId, text: parsed.data.text });
+    revalidatePath(`/messages/${parsed.data.conversationId}`);
+    return { ok: true, messageId: sent.messageId };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+export async function editMessageAction(input: { messageId: string; text: string }): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = z.object({ messageId: idSchema, text: textSchema }).safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  try {
+    await editDirectMessage(parsed.data.messageId, parsed.data.text);
+    return { ok: true };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+export async function deleteMessageAction(messageId: string): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = idSchema.safeParse(messageId);
+  if (!parsed.success) return { ok: false, error: "No such message." };
+  try {
+    await deleteDirectMessage(parsed.data);
+    return { ok: true };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+export async function retryDeliveryAction(deliveryId: number): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = z.number().int().positive().safeParse(deliveryId);
+  if (!parsed.success) return { ok: false, error: "No such delivery." };
+  const ok = await retryDelivery(parsed.data);
+  return ok ? { ok: true } : { ok: false, error: "That delivery is not failed (any more)." };
+}
+
+export async function archiveAction(conversationId: string, archived: boolean): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = z.object({ id: idSchema, archived: z.boolean() }).safeParse({ id: conversationId, archived });
+  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  await setArchived(parsed.data.id, parsed.data.archived);
+  revalidatePath("/messages");
+  return { ok: true };
+}
+
+export async function acceptRequestAction(conversationId: string): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = idSchema.safeParse(conversationId);
+  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  await acceptRequest(parsed.data);
+  revalidatePath("/messages");
+  return { ok: true };
+}
+
+export async function deleteConversationAction(conversationId: string): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = idSchema.safeParse(conversationId);
+  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  await deleteConversation(parsed.data);
+  revalidatePath("/messages");
+  return { ok: true };
+}
+
+/** Block everyone else in a conversation (a request's sender), or their whole server(s). */
+export async function blockSenderAction(conversationId: string, scope: "account" | "domain"): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = z.object({ id: idSchema, scope: z.enum(["account", "domain"]) }).safeParse({ id: conversationId, scope });
+  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  const thread = await getThread(parsed.data.id);
+  if (!thread) return { ok: false, error: "No such conversation." };
+  try {
+    for (const p of thread.participants) {
+      if (parsed.data.scope === "account") await blockActor(p.id);
+      else await addBlock("domain", new URL(p.id).host);
+    }
+    await deleteConversation(parsed.data.id);
+    revalidatePath("/messages");
+    return { ok: true };
+  } catch (err) {
+    return failure(err);
+  }
+}

@@ -1,0 +1,158 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { Button } from "@/components/button";
+import { Notice } from "@/components/notice";
+import { resolveRecipientAction, sendNewMessageAction, type Recipient } from "../actions";
+
+export function NewMessageForm({ initialTo }: { initialTo: string }) {
+  const router = useRouter();
+  const [query, setQuery] = useState(initialTo);
+  const [recipients, setRecipients] = useState<Recipient[]>([]);
+  const [lookupError, setLookupError] = useState<string | null>(null);
+  const [looking, setLooking] = useState(false);
+  const [text, setText] = useState("");
+  const [sendError, setSendError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+
+  async function add(input = query) {
+    const q = input.trim();
+    if (!q || looking) return;
+    setLooking(true);
+    setLookupError(null);
+    try {
+      const r = await resolveRecipientAction(q);
+      if (!r.ok) setLookupError(r.error);
+      else {
+        setRecipients((list) => (list.some((x) => x.id === r.recipient.id) ? list : [...list, r.recipient]));
+        setQuery("");
+      }
+    } catch {
+      setLookupError("Could not reach the server.");
+    } finally {
+      setLooking(false);
+    }
+  }
+
+  useEffect(() => {
+    if (initialTo) void add(initialTo);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only once, for a ?to= link
+  }, []);
+
+  async function send(e: React.FormEvent) {
+    e.preventDefault();
+    if (sending) return;
+    if (query.trim()) {
+      await add();
+      return;
+    }
+    setSending(true);
+    setSendError(null);
+    try {
+      const r = await sendNewMessageAction({ to: recipients.map((x) => x.id), text });
+      if (r.ok) router.push(`/messages/${r.conversationId}`);
+      else setSendError(r.error);
+    } catch {
+      setSendError("Could not reach the server. Your message is still here; try again.");
+    } finally {
+      setSending(false);
+    }
+  }
+
+  const strangers = recipients.filter((r) => !r.followsYou);
+
+  return (
+    <form onSubmit={send} className="space-y-5" noValidate>
+      <div>
+        <label htmlFor="to" className="mb-1 block text-sm font-medium">
+          To
+        </label>
+        {recipients.length > 0 && (
+          <ul className="mb-2 space-y-2" aria-label="Recipients">
+            {recipients.map((r) => (
+              <li key={r.id} className="flex items-center gap-3 rounded-xl border border-stone-200 bg-white p-2 dark:border-stone-800 dark:bg-stone-900">
+                {r.iconUrl ? (
+                  // eslint-disable-next-line @next/next/no-img-element -- proxied remote avatar
+                  <img src={`/media/proxy?url=${encodeURIComponent(r.iconUrl)}`} alt="" className="size-10 rounded-full object-cover" />
+                ) : (
+                  <span aria-hidden className="inline-flex size-10 items-center justify-center rounded-full bg-accent-100 font-semibold text-accent-700">
+                    {r.name.charAt(0).toUpperCase()}
+                  </span>
+                )}
+                <span className="min-w-0 flex-1">
+                  <span className="block truncate font-medium">{r.name}</span>
+                  <span className="block truncate text-sm text-stone-600 dark:text-stone-400">
+                    {r.handle} · on {r.server}
+                  </span>
+                </span>
+                <button
+                  type="button"
+                  onClick={() => setRecipients((l) => l.filter((x) => x.id !== r.id))}
+                  className="rounded-md px-2 py-1 text-sm hover:bg-stone-100 dark:hover:bg-stone-800"
+                  aria-label={`Remove ${r.handle}`}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <div className="flex gap-2">
+          <input
+            id="to"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder="@name@server.example"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            aria-invalid={lookupError ? true : undefined}
+            aria-describedby={lookupError ? "to-error to-hint" : "to-hint"}
+            className="min-h-11 min-w-0 flex-1 rounded-lg border border-stone-300 bg-white px-3 dark:border-stone-700 dark:bg-stone-900"
+          />
+          <Button type="button" variant="secondary" busy={looking} onClick={() => add()}>
+            Find
+          </Button>
+        </div>
+        <p id="to-hint" className="mt-1 text-sm text-stone-600 dark:text-stone-400">
+          Their address, like @name@mastodon.social, or the link to their profile.
+        </p>
+        {lookupError && (
+          <p id="to-error" role="alert" className="mt-1 text-sm font-medium text-red-700 dark:text-red-400">
+            {lookupError}
+          </p>
+        )}
+      </div>
+
+      {strangers.length > 0 && (
+        <Notice tone="info">
+          {strangers.map((r) => r.handle).join(", ")} {strangers.length > 1 ? "do" : "does"} not follow you. On Mastodon this may land in
+          their message requests until they answer.
+        </Notice>
+      )}
+
+      <div>
+        <label htmlFor="text" className="mb-1 block text-sm font-medium">
+          Message
+        </label>
+        <textarea
+          id="text"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          rows={6}
+          maxLength={5000}
+          className="block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 dark:border-stone-700 dark:bg-stone-900"
+        />
+        <p className="mt-1 text-sm text-stone-600 dark:text-stone-400">
+          Plain text; links and @mentions become links. Only the people above (and their servers&apos; admins) can read it.
+        </p>
+      </div>
+
+      {sendError && <Notice tone="error">{sendError}</Notice>}
+      <Button type="submit" busy={sending} disabled={recipients.length === 0 || !text.trim()}>
+        Send
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,69 @@
+import { currentOwner } from "@/lib/auth";
+import { changeFingerprint } from "@/lib/domain/inbox";
+import { deliveryEvents } from "@/lib/federation/delivery";
+
+export const dynamic = "force-dynamic";
+
+// Server-Sent Events for the owner's open pages: a "change" event whenever
+// anything they show changed. Changes come from this process (inbox worker,
+// deliveries) and from others (the CLI), so the source of truth is a cheap
+// fingerprint query, checked every second and right after a local event.
+
+export async function GET(request: Request) {
+  if (!(await currentOwner())) {
+    return Response.json({ error: "Not logged in." }, { status: 401 });
+  }
+  const encoder = new TextEncoder();
+  let last = await changeFingerprint();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let wake: (() => void) | undefined;
+
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (text: string) => {
+        if (!closed) controller.enqueue(encoder.encode(text));
+      };
+      send("retry: 2000\n: connected\n\n");
+      let beats = 0;
+      const tick = async () => {
+        if (closed) return;
+        try {
+          const now = await changeFingerprint();
+          if (now !== last) {
+            last = now;
+            send("event: change\ndata: {}\n\n");
+          } else if (++beats % 15 === 0) {
+            send(": keep-alive\n\n");
+          }
+        } catch {
+          // database busy or gone: try again next tick
+        }
+        timer = setTimeout(tick, 1000);
+      };
+      wake = () => {
+        clearTimeout(timer);
+        void tick();
+      };
+      deliveryEvents.on("updated", wake);
+      timer = setTimeout(tick, 1000);
+    },
+    cancel() {
+      closed = true;
+      clearTimeout(timer);
+      if (wake) deliveryEvents.off("updated", wake);
+    },
+  });
+  request.signal.addEventListener("abort", () => {
+    closed = true;
+    clearTimeout(timer);
+    if (wake) deliveryEvents.off("updated", wake);
+  });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store, no-transform",
+      "x-accel-buffering": "no",
+    },
+  });
+}

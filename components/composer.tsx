@@ -1,0 +1,84 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useRef, useState } from "react";
+import { replyAction } from "@/app/(owner)/messages/actions";
+
+const MAX = 5000;
+
+/** The reply box at the bottom of a thread. Enter sends, Shift+Enter starts a new line. */
+export function Composer({ conversationId, disabled }: { conversationId: string; disabled?: boolean }) {
+  const router = useRouter();
+  const [text, setText] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+
+  async function send() {
+    if (busy || !text.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await replyAction({ conversationId, text });
+      if (r.ok) {
+        setText("");
+        router.refresh();
+      } else setError(r.error);
+    } catch {
+      setError("Could not reach the server. Your message is still here; try again.");
+    } finally {
+      setBusy(false);
+      box.current?.focus();
+    }
+  }
+
+  return (
+    <form
+      className="border-t border-stone-200 bg-white p-3 dark:border-stone-800 dark:bg-stone-900"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      {error && (
+        <p role="alert" className="mb-2 text-sm font-medium text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      )}
+      <div className="flex items-end gap-2">
+        <label htmlFor="composer" className="sr-only">
+          Write a message
+        </label>
+        <textarea
+          id="composer"
+          ref={box}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              void send();
+            }
+          }}
+          rows={Math.min(6, Math.max(1, text.split("\n").length))}
+          maxLength={MAX}
+          disabled={disabled}
+          placeholder={disabled ? "This account was deleted; you cannot reply." : "Write a message…"}
+          className="max-h-48 min-h-11 flex-1 resize-none rounded-xl border border-stone-300 bg-white px-3 py-2.5 text-base dark:border-stone-700 dark:bg-stone-950"
+        />
+        <button
+          type="submit"
+          disabled={busy || disabled || !text.trim()}
+          className="min-h-11 rounded-xl bg-accent-600 px-4 font-medium text-white hover:bg-accent-700 disabled:bg-stone-300 dark:disabled:bg-stone-700"
+        >
+          {busy ? "Sending…" : "Send"}
+        </button>
+      </div>
+      {text.length > MAX - 500 && (
+        <p className="mt-1 text-right text-xs text-stone-500">
+          {text.length}/{MAX}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,51 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { retryDeliveryAction } from "@/app/(owner)/messages/actions";
+import type { DeliveryView } from "@/lib/domain/inbox";
+
+function describe(d: DeliveryView): string {
+  const who = d.recipient?.handle ?? new URL(d.inbox).host;
+  if (d.state === "delivered") return `Delivered to ${who}`;
+  if (d.state === "queued") return d.attempts > 0 ? `Sending to ${who} (retrying: ${d.lastError ?? `status ${d.lastStatus}`})` : `Sending to ${who}`;
+  return `Not delivered to ${who}: ${d.lastError ?? (d.lastStatus ? `their server answered ${d.lastStatus}` : "unknown error")}`;
+}
+
+/** Per-recipient delivery state of one of the owner's messages, with a retry for failures. */
+export function DeliveryStatus({ deliveries }: { deliveries: DeliveryView[] }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState<number | null>(null);
+  if (deliveries.length === 0) return null;
+  const failed = deliveries.filter((d) => d.state === "failed");
+  const queued = deliveries.filter((d) => d.state === "queued");
+  const summary = failed.length > 0 ? "Not delivered" : queued.length > 0 ? "Sending…" : "Delivered";
+  const tone = failed.length > 0 ? "text-red-700 dark:text-red-400" : queued.length > 0 ? "" : "text-emerald-700 dark:text-emerald-400";
+  return (
+    <span className="inline-flex flex-wrap items-center gap-x-2">
+      <span className={tone} title={deliveries.map(describe).join("\n")} data-delivery-state={failed.length ? "failed" : queued.length ? "queued" : "delivered"}>
+        · {summary}
+        {deliveries.length > 1 && failed.length === 0 && queued.length > 0 && ` (${deliveries.length - queued.length}/${deliveries.length})`}
+      </span>
+      <span className="sr-only">{deliveries.map(describe).join(". ")}</span>
+      {failed.map((d) => (
+        <span key={d.id} className="inline-flex items-center gap-1 text-red-700 dark:text-red-400">
+          <span aria-hidden>({describe(d)})</span>
+          <button
+            type="button"
+            disabled={busy === d.id}
+            onClick={async () => {
+              setBusy(d.id);
+              await retryDeliveryAction(d.id);
+              setBusy(null);
+              router.refresh();
+            }}
+            className="rounded px-1.5 py-0.5 font-medium underline hover:bg-red-50 dark:hover:bg-red-950"
+          >
+            Retry
+          </button>
+        </span>
+      ))}
+    </span>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { deleteMessageAction, editMessageAction } from "@/app/(owner)/messages/actions";
+
+/** Edit (sends an Update) and delete with confirmation (sends a Delete) for the owner's own messages. */
+export function MessageActions({ messageId, text }: { messageId: string; text: string }) {
+  const router = useRouter();
+  const [mode, setMode] = useState<"idle" | "edit" | "confirm">("idle");
+  const [draft, setDraft] = useState(text);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function run(work: () => Promise<{ ok: boolean; error?: string }>) {
+    setBusy(true);
+    setError(null);
+    const r = await work().catch(() => ({ ok: false, error: "Could not reach the server." }));
+    setBusy(false);
+    if (!r.ok) return setError(r.error ?? "That did not work.");
+    setMode("idle");
+    router.refresh();
+  }
+
+  if (mode === "edit") {
+    return (
+      <form
+        className="mt-1 flex w-full min-w-64 flex-col gap-1"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(() => editMessageAction({ messageId, text: draft }));
+        }}
+      >
+        <label htmlFor={`edit-${messageId}`} className="sr-only">
+          Edit message
+        </label>
+        <textarea
+          id={`edit-${messageId}`}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          rows={3}
+          className="rounded-lg border border-stone-300 bg-white p-2 text-sm text-stone-900 dark:border-stone-700 dark:bg-stone-950 dark:text-stone-100"
+        />
+        {error && <span role="alert" className="text-red-700 dark:text-red-400">{error}</span>}
+        <span className="flex gap-2">
+          <button type="submit" disabled={busy || !draft.trim()} className="rounded bg-accent-600 px-2 py-1 font-medium text-white">
+            Save edit
+          </button>
+          <button type="button" onClick={() => setMode("idle")} className="rounded px-2 py-1 underline">
+            Cancel
+          </button>
+        </span>
+      </form>
+    );
+  }
+  if (mode === "confirm") {
+    return (
+      <span className="inline-flex items-center gap-2" role="group" aria-label="Confirm delete">
+        <span>Delete for everyone?</span>
+        <button type="button" disabled={busy} onClick={() => run(() => deleteMessageAction(messageId))} className="rounded bg-red-700 px-2 py-0.5 font-medium text-white">
+          Delete
+        </button>
+        <button type="button" onClick={() => setMode("idle")} className="rounded px-2 py-0.5 underline">
+          Keep
+        </button>
+        {error && <span role="alert" className="text-red-700 dark:text-red-400">{error}</span>}
+      </span>
+    );
+  }
+  return (
+    <span className="inline-flex gap-1">
+      <button type="button" onClick={() => { setDraft(text); setMode("edit"); }} className="rounded px-1 underline-offset-2 hover:underline">
+        Edit
+      </button>
+      <button type="button" onClick={() => setMode("confirm")} className="rounded px-1 underline-offset-2 hover:underline">
+        Delete
+      </button>
+    </span>
+  );
+}

@@ -1,0 +1,95 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import fs from "node:fs";
+import path from "node:path";
+import { PASSWORD, startInstance, type Instance } from "../helpers/instances";
+
+// Two real instances; each owner in their own browser context. Everything
+// happens through the UI, and the other side must update without a reload.
+
+const SHOTS = path.join(import.meta.dirname, "..", ".output", "screenshots");
+fs.mkdirSync(SHOTS, { recursive: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+
+let alice: Instance;
+let bob: Instance;
+
+test.beforeAll(async () => {
+  [alice, bob] = await Promise.all([startInstance("alice"), startInstance("bob")]);
+});
+test.afterAll(async () => {
+  await Promise.all([alice?.stop(), bob?.stop()]);
+});
+
+async function loggedIn(browser: Browser, who: Instance, width = 1280): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(who.url + "/login");
+  await page.getByLabel("Username").fill(who.username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/messages/);
+  return page;
+}
+
+test("a DM round trip between two instances, live on both sides", async ({ browser }) => {
+  const a = await loggedIn(browser, alice);
+  const b = await loggedIn(browser, bob);
+  await b.goto(bob.url + "/messages?tab=requests");
+  await expect(b.getByText("No message requests.")).toBeVisible();
+
+  // Alice writes to Bob: the recipient is resolved and shown before sending.
+  await a.getByRole("link", { name: "New message" }).first().click();
+  await a.getByLabel("To").fill(bob.actor);
+  await a.getByRole("button", { name: "Find" }).click();
+  const chip = a.getByRole("list", { name: "Recipients" });
+  await expect(chip.getByText("Bob", { exact: true })).toBeVisible();
+  await expect(chip.getByText(`@bob@${new URL(bob.url).host}`)).toBeVisible();
+  await expect(a.getByText("does not follow you")).toBeVisible();
+  await a.getByLabel("Message").fill("Hello Bob! See https://example.com");
+  await shot(a, "dm-compose");
+  await a.getByRole("button", { name: "Send" }).click();
+  await expect(a).toHaveURL(/\/messages\/[0-9a-z]+$/);
+  const thread = a.getByRole("log", { name: "Messages" });
+  await expect(thread.getByText("Hello Bob! See")).toBeVisible();
+  await expect(thread.locator("[data-delivery-state=delivered]")).toBeVisible();
+  await expect(a.getByText(`Readable by: you, the admins of ${new URL(bob.url).host}`)).toBeVisible();
+
+  // Bob, a stranger to Alice, gets it as a request — without reloading.
+  await expect(b.getByRole("link", { name: /Alice/ })).toBeVisible();
+  await b.getByRole("link", { name: /Alice/ }).click();
+  await expect(b.getByRole("region", { name: "Message request" })).toBeVisible();
+  await shot(b, "dm-request");
+  await b.getByRole("button", { name: "Accept" }).click();
+  await expect(b.getByRole("region", { name: "Message request" })).toHaveCount(0);
+  const bThread = b.getByRole("log", { name: "Messages" });
+  await expect(bThread.getByRole("link", { name: "https://example.com" })).toHaveAttribute("rel", "nofollow noopener noreferrer");
+
+  // Bob replies with the keyboard; Alice sees it arrive live.
+  await b.getByLabel("Write a message").fill("Hi Alice, got it.");
+  await b.getByLabel("Write a message").press("Enter");
+  await expect(bThread.getByText("Hi Alice, got it.")).toBeVisible();
+  await expect(thread.getByText("Hi Alice, got it.")).toBeVisible();
+  await expect(a).toHaveTitle(/Bob/);
+  await shot(a, "dm-thread-alice");
+
+  // Alice edits her first message; Bob sees the edit.
+  await thread.getByRole("button", { name: "Edit" }).first().click();
+  await a.getByLabel("Edit message").fill("Hello Bob! (edited)");
+  await a.getByRole("button", { name: "Save edit" }).click();
+  await expect(thread.getByText("Hello Bob! (edited)")).toBeVisible();
+  await expect(bThread.getByText("Hello Bob! (edited)")).toBeVisible();
+  await expect(bThread.getByText("· edited")).toBeVisible();
+
+  // And deletes it, after confirming; Bob sees the placeholder.
+  await thread.getByRole("button", { name: "Delete" }).first().click();
+  await a.getByRole("group", { name: "Confirm delete" }).getByRole("button", { name: "Delete" }).click();
+  await expect(thread.getByText("This message was deleted.")).toBeVisible();
+  await expect(bThread.getByText("This message was deleted.")).toBeVisible();
+  await shot(b, "dm-thread-bob");
+
+  // On a phone, the thread is usable at 360 px.
+  await b.setViewportSize({ width: 360, height: 740 });
+  await expect(bThread.getByText("Hi Alice, got it.")).toBeVisible();
+  expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await shot(b, "dm-thread-360");
+});
