@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { replyAction } from "@/app/(owner)/messages/actions";
+import { AttachmentPicker, useAttachments } from "./attachment-picker";
 
 const MAX = 5000;
 
@@ -13,15 +14,21 @@ export function Composer({ conversationId, disabled }: { conversationId: string;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const images = useAttachments();
 
   async function send() {
-    if (busy || !text.trim()) return;
+    if (busy || (!text.trim() && images.items.length === 0)) return;
     setBusy(true);
     setError(null);
     try {
-      const r = await replyAction({ conversationId, text });
+      const form = new FormData();
+      form.set("conversationId", conversationId);
+      form.set("text", text);
+      images.appendTo(form);
+      const r = await replyAction(form);
       if (r.ok) {
         setText("");
+        images.clear();
         router.refresh();
       } else setError(r.error);
     } catch {
@@ -45,6 +52,7 @@ export function Composer({ conversationId, disabled }: { conversationId: string;
           {error}
         </p>
       )}
+      <AttachmentPicker state={images} compact />
       <div className="flex items-end gap-2">
         <label htmlFor="composer" className="sr-only">
           Write a message
@@ -68,14 +76,14 @@ export function Composer({ conversationId, disabled }: { conversationId: string;
         />
         <button
           type="submit"
-          disabled={busy || disabled || !text.trim()}
+          disabled={busy || disabled || (!text.trim() && images.items.length === 0)}
           className="min-h-11 rounded-xl bg-accent-600 px-4 font-medium text-white hover:bg-accent-700 disabled:bg-stone-300 dark:disabled:bg-stone-700"
         >
           {busy ? "Sending…" : "Send"}
         </button>
       </div>
       {text.length > MAX - 500 && (
-        <p className="mt-1 text-right text-xs text-stone-500">
+        <p className="mt-1 text-right text-xs text-stone-600">
           {text.length}/{MAX}
         </p>
       )}

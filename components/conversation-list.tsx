@@ -73,13 +73,13 @@ export function ConversationList({
                   <span className="min-w-0 flex-1">
                     <span className="flex items-baseline justify-between gap-2">
                       <span className={`truncate ${c.unread ? "font-semibold" : "font-medium"}`}>{names(c)}</span>
-                      <span className="shrink-0 text-xs text-stone-500 dark:text-stone-400">
+                      <span className="shrink-0 text-xs text-stone-600 dark:text-stone-400">
                         <RelativeTime date={c.lastMessageAt} now={now} />
                       </span>
                     </span>
                     <span className="flex items-center justify-between gap-2">
                       <span className={`truncate text-sm ${c.unread ? "text-stone-900 dark:text-stone-100" : "text-stone-600 dark:text-stone-400"}`}>
-                        {c.previewFromMe && <span className="text-stone-500">You: </span>}
+                        {c.previewFromMe && <span className="text-stone-600">You: </span>}
                         {c.preview || <span className="italic">No messages</span>}
                       </span>
                       {c.unread > 0 && (
@@ -89,7 +89,7 @@ export function ConversationList({
                         </span>
                       )}
                     </span>
-                    <span className="block truncate text-xs text-stone-500 dark:text-stone-400">
+                    <span className="block truncate text-xs text-stone-600 dark:text-stone-400">
                       {c.participants.map((p) => p.handle).join(", ")}
                     </span>
                   </span>

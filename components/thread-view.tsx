@@ -24,11 +24,11 @@ function Bubble({ m, group, highlight }: { m: MessageView; group: boolean; highl
     <li id={`m-${m.id}`} className={`flex gap-2 ${mine ? "justify-end" : "justify-start"} scroll-mt-24`}>
       {!mine && (group && m.author ? <PersonAvatar person={m.author} size={28} /> : null)}
       <div className={`flex max-w-[85%] flex-col sm:max-w-[70%] ${mine ? "items-end" : "items-start"}`}>
-        {!mine && group && m.author && <span className="mb-0.5 px-1 text-xs text-stone-500">{m.author.name}</span>}
+        {!mine && group && m.author && <span className="mb-0.5 px-1 text-xs text-stone-600">{m.author.name}</span>}
         <div
           className={`rounded-2xl px-3.5 py-2 ${
             m.deleted
-              ? "border border-dashed border-stone-300 bg-transparent italic text-stone-500 dark:border-stone-700"
+              ? "border border-dashed border-stone-300 bg-transparent italic text-stone-600 dark:border-stone-700"
               : mine
                 ? "rounded-br-md bg-accent-600 text-white [&_a]:text-white [&_a]:underline"
                 : "rounded-bl-md bg-white text-stone-900 shadow-sm ring-1 ring-stone-200 dark:bg-stone-800 dark:text-stone-100 dark:ring-stone-700 [&_a]:text-accent-700 [&_a]:underline dark:[&_a]:text-accent-300"
@@ -60,7 +60,7 @@ function Bubble({ m, group, highlight }: { m: MessageView; group: boolean; highl
             </>
           )}
         </div>
-        <div className="mt-0.5 flex flex-wrap items-center gap-x-2 px-1 text-xs text-stone-500 dark:text-stone-400">
+        <div className="mt-0.5 flex flex-wrap items-center gap-x-2 px-1 text-xs text-stone-600 dark:text-stone-400">
           <time dateTime={m.published.toISOString()} title={m.published.toUTCString()}>
             {time}
           </time>
@@ -94,7 +94,7 @@ export function ThreadPane({ thread, highlight }: { thread: ThreadView; highligh
           <h1 id="thread-title" className="truncate font-semibold">
             {thread.participants.map((p) => p.name).join(", ")}
           </h1>
-          <p className="truncate text-xs text-stone-500 dark:text-stone-400">{thread.participants.map((p) => p.handle).join(", ")}</p>
+          <p className="truncate text-xs text-stone-600 dark:text-stone-400">{thread.participants.map((p) => p.handle).join(", ")}</p>
         </div>
         <ThreadMenu conversationId={thread.id} archived={thread.archived} />
       </header>
@@ -117,7 +117,7 @@ export function ThreadPane({ thread, highlight }: { thread: ThreadView; highligh
         <div className="space-y-4">
           {days.map((d) => (
             <div key={d.label}>
-              <p className="my-2 text-center text-xs font-medium text-stone-500">{d.label}</p>
+              <p className="my-2 text-center text-xs font-medium text-stone-600">{d.label}</p>
               <ul className="space-y-2">
                 {d.messages.map((m) => (
                   <Bubble key={m.id} m={m} group={group} highlight={m.id === highlight} />
@@ -125,7 +125,7 @@ export function ThreadPane({ thread, highlight }: { thread: ThreadView; highligh
               </ul>
             </div>
           ))}
-          {thread.messages.length === 0 && <p className="text-center text-sm text-stone-500">No messages.</p>}
+          {thread.messages.length === 0 && <p className="text-center text-sm text-stone-600">No messages.</p>}
         </div>
       </div>
 

@@ -3,15 +3,21 @@ import path from "node:path";
 import { mediaDir } from "../env";
 import { isMediaName } from "./avatar";
 import { sniffImageType } from "./image-type";
+import { isLiveAttachment } from "./attachments";
 import { getOwner } from "./owner";
 
 const notFound = () => new Response("Not found", { status: 404, headers: { "content-type": "text/plain" } });
 
-/** Public media: only the owner's current avatar (it is on the public profile anyway). */
+/**
+ * Media served without a login: the owner's current avatar (it is on the
+ * public profile anyway) and attachments of live outgoing DMs (by their
+ * unguessable name, for the recipients' servers). Nothing else.
+ */
 export async function serveOwnerMedia(name: string): Promise<Response> {
   if (!isMediaName(name)) return notFound();
   const owner = await getOwner();
-  if (!owner || owner.avatarFile !== name) return notFound();
+  const isAvatar = owner !== null && owner.avatarFile === name;
+  if (!isAvatar && !(await isLiveAttachment(name))) return notFound();
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(path.join(mediaDir(), name));

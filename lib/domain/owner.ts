@@ -84,3 +84,16 @@ export async function changePassword(newPassword: string): Promise<Owner> {
     data: { passwordHash, sessionVersion: { increment: 1 } },
   });
 }
+
+export async function updateProfile(p: { displayName: string; bio: string; avatar?: { file: string; type: string } | null }): Promise<{ owner: Owner; oldAvatar: string | null }> {
+  const before = await db().owner.findUniqueOrThrow({ where: { id: 1 } });
+  const owner = await db().owner.update({
+    where: { id: 1 },
+    data: {
+      displayName: p.displayName,
+      bio: p.bio,
+      ...(p.avatar !== undefined ? { avatarFile: p.avatar?.file ?? null, avatarType: p.avatar?.type ?? null } : {}),
+    },
+  });
+  return { owner, oldAvatar: p.avatar !== undefined ? before.avatarFile : null };
+}

@@ -6,6 +6,8 @@ export type Settings = {
   /** The public origin the owner was created under; the actor's identity hangs on it. */
   origin: string;
   approveFollowers: boolean;
+  /** Accounts the owner also is (actor URLs): lets followers move here from an old account. */
+  alsoKnownAs: string[];
 };
 
 export async function getSetting<K extends keyof Settings>(key: K): Promise<Settings[K] | undefined> {

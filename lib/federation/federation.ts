@@ -91,6 +91,7 @@ function build(): Federation<void> {
         manuallyApprovesFollowers: (await getSetting("approveFollowers")) ?? false,
         discoverable: false,
         published: Temporal.Instant.from(owner.createdAt.toISOString()),
+        aliases: ((await getSetting("alsoKnownAs")) ?? []).map((a) => new URL(a)),
         icon: owner.avatarFile
           ? new Image({ url: new URL(`/media/${owner.avatarFile}`, e.origin), mediaType: owner.avatarType })
           : null,

@@ -3,9 +3,12 @@ import { htmlToText, textToHtml } from "../activitypub/html";
 import { db } from "../db";
 import { addBlock, getRemoteActor, isBlocked, recordFollow, removeFollow, getFollow, type RemoteActor } from "../domain/contacts";
 import { addConversationRef, conversationForOutgoing, getConversation } from "../domain/conversations";
+import { AttachmentError, checkAttachments, storeAttachments, type NewAttachment } from "../domain/attachments";
 import { newId } from "../domain/ids";
 import { getOwner, type Owner } from "../domain/owner";
+import { env } from "../env";
 import { enqueueDeliveries } from "./delivery";
+import { federation } from "./federation";
 import { resolveActor } from "./lookup";
 import { actorUrl, contextUrl, noteUrl } from "./paths";
 
@@ -16,6 +19,8 @@ import { actorUrl, contextUrl, noteUrl } from "./paths";
 export class SendError extends Error {}
 
 const AS = "https://www.w3.org/ns/activitystreams";
+/** Profile updates are public (the profile is); DMs never use this. */
+const PUBLIC_ADDRESS = `${AS}#Public`;
 const NOTE_CONTEXT = [AS, { ostatus: "http://ostatus.org#", conversation: "ostatus:conversation", sensitive: "as:sensitive" }];
 export const MAX_DM_TEXT = 5000;
 
@@ -29,14 +34,14 @@ function mentionName(a: RemoteActor): string {
   return a.handle ?? a.id;
 }
 
-function validateText(text: string): string {
+function validateText(text: string, allowEmpty = false): string {
   const t = text.replace(/\r\n/g, "\n").trim();
-  if (!t) throw new SendError("The message is empty.");
+  if (!t && !allowEmpty) throw new SendError("The message is empty.");
   if (t.length > MAX_DM_TEXT) throw new SendError(`The message is longer than ${MAX_DM_TEXT} characters.`);
   return t;
 }
 
-type SendInput = { text: string } & ({ to: string[] } | { conversationId: string });
+type SendInput = { text: string; attachments?: NewAttachment[] } & ({ to: string[] } | { conversationId: string });
 
 export type SentMessage = { messageId: string; conversationId: string; objectId: string; recipients: string[] };
 
@@ -47,7 +52,14 @@ export type SentMessage = { messageId: string; conversationId: string; objectId:
  */
 export async function sendDirectMessage(input: SendInput): Promise<SentMessage> {
   const owner = await requireOwnerRow();
-  const text = validateText(input.text);
+  const files = input.attachments ?? [];
+  const text = validateText(input.text, files.length > 0);
+  try {
+    checkAttachments(files);
+  } catch (err) {
+    if (err instanceof AttachmentError) throw new SendError(err.message);
+    throw err;
+  }
   const me = actorUrl(owner.username);
 
   let recipients: RemoteActor[];
@@ -90,7 +102,8 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
   const objectId = noteUrl(owner.username, messageId);
   const addressing = buildDmAddressing(recipients.map((r) => r.id));
   const mentions = new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id]));
-  const html = textToHtml(text, { mentions });
+  const html = text ? textToHtml(text, { mentions }) : "";
+  const stored = await storeAttachments(files);
   const published = new Date();
   const note = {
     "@context": NOTE_CONTEXT,
@@ -106,6 +119,7 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
     ...(last ? { inReplyTo: last.objectId } : {}),
     sensitive: false,
     tag: recipients.map((r) => ({ type: "Mention", href: r.id, name: mentionName(r) })),
+    attachment: stored.map((a) => ({ type: "Document", mediaType: a.mediaType, url: a.url, name: a.alt })),
   };
   const activityId = `${objectId}/activity`;
   const { "@context": _ctx, ...noteBody } = note;
@@ -130,6 +144,7 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
         inReplyTo: last?.objectId ?? null,
         html,
         text: htmlToText(html),
+        attachments: JSON.stringify(stored.map(({ file: _file, ...a }) => a)),
         objectJson: JSON.stringify(note),
         published,
       },
@@ -258,3 +273,41 @@ export async function rejectFollow(owner: Owner, follower: RemoteActor, followJs
   await enqueueDeliveries([{ activityId: reject.id, body: JSON.stringify(reject), inbox: follower.inbox, recipient: follower.id }]);
 }
 
+
+/** Approve a held follow request: Accept it (Mastodon matches the Accept by the Follow's id). */
+export async function approveFollower(actorId: string): Promise<void> {
+  const owner = await requireOwnerRow();
+  const follow = await getFollow("in", actorId);
+  const follower = await getRemoteActor(actorId);
+  if (!follow || !follower) throw new SendError("There is no follow request from that account.");
+  await recordFollow("in", actorId, follow.activityId, "accepted");
+  await acceptFollow(owner, follower, { id: follow.activityId, type: "Follow", actor: actorId, object: actorUrl(owner.username) });
+}
+
+/** Turn down a follow request, or remove an existing follower: a Reject tells their server. */
+export async function rejectFollower(actorId: string): Promise<void> {
+  const owner = await requireOwnerRow();
+  const follow = await getFollow("in", actorId);
+  const follower = await getRemoteActor(actorId);
+  if (!follow || !follower) throw new SendError("That account does not follow you.");
+  await removeFollow("in", actorId);
+  await rejectFollow(owner, follower, { id: follow.activityId, type: "Follow", actor: actorId, object: actorUrl(owner.username) });
+}
+
+/** Tell followers' servers that the profile changed (Update{Person}), once per shared inbox. */
+export async function broadcastProfileUpdate(): Promise<void> {
+  const owner = await requireOwnerRow();
+  const ctx = federation().createContext(new Request(env().origin), undefined);
+  const actor = await ctx.getActor(owner.username);
+  if (!actor) return;
+  const me = actorUrl(owner.username);
+  const json = (await actor.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader })) as Record<string, unknown>;
+  const { "@context": context, ...object } = json;
+  const id = `${me}#updates/${Date.now()}`;
+  const update = { "@context": context, id, type: "Update", actor: me, to: [PUBLIC_ADDRESS], object };
+  const followers = await db().follow.findMany({ where: { direction: "in", state: "accepted" } });
+  const actors = await db().remoteActor.findMany({ where: { id: { in: followers.map((f) => f.actorId) } } });
+  const inboxes = new Map<string, string | null>();
+  for (const a of actors) if (!a.gone) inboxes.set(a.sharedInbox ?? a.inbox, a.sharedInbox ? null : a.id);
+  await enqueueDeliveries([...inboxes].map(([inbox, recipient]) => ({ activityId: id, body: JSON.stringify(update), inbox, recipient })));
+}

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import fs from "node:fs";
 import path from "node:path";
@@ -9,6 +10,19 @@ import { PASSWORD, startInstance, type Instance } from "../helpers/instances";
 const SHOTS = path.join(import.meta.dirname, "..", ".output", "screenshots");
 fs.mkdirSync(SHOTS, { recursive: true });
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+
+// A real 2×2 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** No serious or critical accessibility violations on the page as it is now. */
+async function expectAccessible(page: Page, name: string) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
 
 let alice: Instance;
 let bob: Instance;
@@ -86,6 +100,42 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   await expect(thread.getByText("This message was deleted.")).toBeVisible();
   await expect(bThread.getByText("This message was deleted.")).toBeVisible();
   await shot(b, "dm-thread-bob");
+
+  // An image with alt text arrives and displays on the other side.
+  await a.getByText("Attach image").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
+  await a.getByLabel("Alt text for image 1").fill("A tiny test square");
+  await a.getByLabel("Write a message").fill("Here is a picture");
+  await a.getByRole("button", { name: "Send" }).click();
+  const received = bThread.getByRole("img", { name: "A tiny test square" });
+  await expect(received).toBeVisible();
+  await expect(received).toHaveJSProperty("naturalWidth", 2);
+  expect(await received.getAttribute("src")).toMatch(/^\/media\/proxy\?url=/);
+
+  // Search finds a message and jumps to it in its thread.
+  await b.getByRole("link", { name: "Search" }).click();
+  await b.getByLabel("Search all messages").fill("got it");
+  await b.getByRole("button", { name: "Search" }).click();
+  const results = b.getByRole("list", { name: "Results" });
+  await expect(results.locator("mark").first()).toHaveText(/got/i);
+  await shot(b, "search");
+  await expectAccessible(b, "search");
+  await results.getByRole("link").first().click();
+  await expect(b).toHaveURL(/\/messages\/[0-9a-z]+\?m=/);
+  await expect(b.getByRole("log", { name: "Messages" }).getByText("Hi Alice, got it.")).toBeInViewport();
+
+  // The main pages have no serious accessibility problems.
+  await expectAccessible(a, "thread");
+  await a.goto(alice.url + "/messages/new");
+  await expectAccessible(a, "new message");
+  await a.goto(alice.url + "/people");
+  await expect(a.getByRole("heading", { name: "People" })).toBeVisible();
+  await shot(a, "people");
+  await expectAccessible(a, "people");
+  await a.goto(alice.url + "/settings");
+  await shot(a, "settings-full");
+  await expectAccessible(a, "settings");
+  await a.goto(alice.url + "/messages");
+  await expectAccessible(a, "messages");
 
   // On a phone, the thread is usable at 360 px.
   await b.setViewportSize({ width: 360, height: 740 });

@@ -91,7 +91,7 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   // Settings shows the profile, with the avatar served from our media route.
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
-  await expect(page.getByText("Alice Example")).toBeVisible();
+  await expect(page.getByLabel("Display name")).toHaveValue("Alice Example");
   const avatar = page.locator("main img").first();
   await expect(avatar).toHaveJSProperty("naturalWidth", 1);
   await shot(page, "settings");

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireOwner } from "@/lib/auth";
 import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
+import type { NewAttachment } from "@/lib/domain/attachments";
 import { acceptRequest, deleteConversation, getThread, setArchived } from "@/lib/domain/inbox";
 import { retryDelivery } from "@/lib/federation/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
@@ -57,12 +58,25 @@ export async function resolveRecipientAction(input: string): Promise<ActionResul
   }
 }
 
-export async function sendNewMessageAction(input: { to: string[]; text: string }): Promise<ActionResult<{ conversationId: string }>> {
+/** Images and their alt texts from a compose form (fields "image" and "alt", in order). */
+async function attachmentsFrom(form: FormData): Promise<NewAttachment[]> {
+  const files = form.getAll("image").filter((f): f is File => f instanceof File && f.size > 0);
+  const alts = form.getAll("alt").map((a) => (typeof a === "string" ? a : ""));
+  return Promise.all(files.map(async (f, i) => ({ bytes: new Uint8Array(await f.arrayBuffer()), alt: alts[i] ?? "" })));
+}
+
+const str = (form: FormData, key: string) => {
+  const v = form.get(key);
+  return typeof v === "string" ? v : "";
+};
+
+export async function sendNewMessageAction(form: FormData): Promise<ActionResult<{ conversationId: string }>> {
   await requireOwner();
+  const input = { to: form.getAll("to").filter((v): v is string => typeof v === "string"), text: str(form, "text") };
   const parsed = z.object({ to: z.array(z.string().min(1)).min(1, "Add at least one recipient.").max(20), text: textSchema }).safeParse(input);
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
   try {
-    const sent = await sendDirectMessage({ to: parsed.data.to, text: parsed.data.text });
+    const sent = await sendDirectMessage({ to: parsed.data.to, text: parsed.data.text, attachments: await attachmentsFrom(form) });
     revalidatePath("/messages");
     return { ok: true, conversationId: sent.conversationId };
   } catch (err) {
@@ -70,12 +84,12 @@ export async function sendNewMessageAction(input: { to: string[]; text: string }
   }
 }
 
-export async function replyAction(input: { conversationId: string; text: string }): Promise<ActionResult<{ messageId: string }>> {
+export async function replyAction(form: FormData): Promise<ActionResult<{ messageId: string }>> {
   await requireOwner();
-  const parsed = z.object({ conversationId: idSchema, text: textSchema }).safeParse(input);
+  const parsed = z.object({ conversationId: idSchema, text: textSchema }).safeParse({ conversationId: str(form, "conversationId"), text: str(form, "text") });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
   try {
-    const sent = await sendDirectMessage({ conversationId: parsed.data.conversationId, text: parsed.data.text });
+    const sent = await sendDirectMessage({ conversationId: parsed.data.conversationId, text: parsed.data.text, attachments: await attachmentsFrom(form) });
     revalidatePath(`/messages/${parsed.data.conversationId}`);
     return { ok: true, messageId: sent.messageId };
   } catch (err) {

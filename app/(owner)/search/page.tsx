@@ -59,7 +59,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
         {hits.map((h) => (
           <li key={h.messageId}>
             <Link href={`/messages/${h.conversationId}?m=${h.messageId}#m-${h.messageId}`} className="block rounded-lg px-2 py-3 hover:bg-stone-100 dark:hover:bg-stone-800/60">
-              <span className="flex justify-between gap-2 text-xs text-stone-500">
+              <span className="flex justify-between gap-2 text-xs text-stone-600">
                 <span>{h.direction === "out" ? "You" : (nameOf.get(h.authorId) ?? h.authorId)}</span>
                 <time dateTime={h.published.toISOString()}>{h.published.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}</time>
               </span>

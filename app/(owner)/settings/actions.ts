@@ -1,11 +1,17 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
 import { requireOwner, requestClientAddress } from "@/lib/auth";
-import { changePassword } from "@/lib/domain/owner";
+import { checkAvatar, removeMedia, storeMedia } from "@/lib/domain/avatar";
+import { changePassword, updateProfile } from "@/lib/domain/owner";
 import { verifyPassword } from "@/lib/domain/password";
+import { setSetting } from "@/lib/domain/settings";
 import { recordFailure, throttleWait } from "@/lib/domain/throttle";
 import { LOGIN_POLICY, describeWait } from "@/lib/domain/throttle-policy";
-import { changePasswordSchema, fieldErrors, type FieldErrors } from "@/lib/domain/validation";
+import { bioSchema, changePasswordSchema, displayNameSchema, fieldErrors, type FieldErrors } from "@/lib/domain/validation";
+import { LookupError, resolveActor } from "@/lib/federation/lookup";
+import { broadcastProfileUpdate } from "@/lib/federation/outgoing";
 
 export type ChangePasswordResult = { ok: true } | { ok: false; errors: FieldErrors };
 
@@ -26,5 +32,69 @@ export async function changePasswordAction(input: {
     return { ok: false, errors: { currentPassword: "That is not your current password." } };
   }
   await changePassword(parsed.data.newPassword);
+  return { ok: true };
+}
+
+export type FormResult = { ok: true } | { ok: false; errors: FieldErrors };
+
+function tellFollowers() {
+  // The profile is saved either way; a failed broadcast must not undo that.
+  broadcastProfileUpdate().catch((err) => console.error("profile update broadcast failed:", err));
+}
+
+export async function updateProfileAction(form: FormData): Promise<FormResult> {
+  await requireOwner();
+  const errors: FieldErrors = {};
+  const name = displayNameSchema.safeParse(form.get("displayName"));
+  const bio = bioSchema.safeParse(form.get("bio") ?? "");
+  if (!name.success) errors.displayName = name.error.issues[0].message;
+  if (!bio.success) errors.bio = bio.error.issues[0].message;
+  const file = form.get("avatar");
+  let avatar: { file: string; type: string } | null | undefined;
+  if (form.get("removeAvatar") === "1") avatar = null;
+  else if (file instanceof File && file.size > 0) {
+    const checked = checkAvatar(new Uint8Array(await file.arrayBuffer()));
+    if (!checked.ok) errors.avatar = checked.error;
+    else avatar = { file: await storeMedia(checked.image, "avatar"), type: checked.image.type };
+  }
+  if (!name.success || !bio.success || Object.keys(errors).length > 0) {
+    if (avatar) await removeMedia(avatar.file);
+    return { ok: false, errors };
+  }
+  const { oldAvatar } = await updateProfile({ displayName: name.data, bio: bio.data, avatar });
+  if (oldAvatar) await removeMedia(oldAvatar);
+  tellFollowers();
+  revalidatePath("/", "layout");
+  return { ok: true };
+}
+
+export async function setApproveFollowersAction(approve: boolean): Promise<FormResult> {
+  await requireOwner();
+  const parsed = z.boolean().safeParse(approve);
+  if (!parsed.success) return { ok: false, errors: { form: "Invalid value." } };
+  await setSetting("approveFollowers", parsed.data);
+  tellFollowers();
+  revalidatePath("/settings");
+  return { ok: true };
+}
+
+/** Set the accounts this one is also known as (each typed as a handle or URL, one per line). */
+export async function setAliasesAction(text: string): Promise<FormResult> {
+  await requireOwner();
+  const lines = z.string().max(5000).safeParse(text);
+  if (!lines.success) return { ok: false, errors: { aliases: "Too long." } };
+  const entries = lines.data.split(/\s+/).map((s) => s.trim()).filter(Boolean);
+  if (entries.length > 10) return { ok: false, errors: { aliases: "At most 10 aliases." } };
+  const urls: string[] = [];
+  for (const entry of entries) {
+    try {
+      urls.push((await resolveActor(entry, { refresh: true })).id);
+    } catch (err) {
+      return { ok: false, errors: { aliases: err instanceof LookupError ? err.message : `Could not look up ${entry}.` } };
+    }
+  }
+  await setSetting("alsoKnownAs", [...new Set(urls)]);
+  tellFollowers();
+  revalidatePath("/settings");
   return { ok: true };
 }

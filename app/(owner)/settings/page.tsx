@@ -1,39 +1,43 @@
 import type { Metadata } from "next";
-import { Avatar } from "@/components/avatar";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { handleFor } from "@/lib/domain/public-address";
+import { getSetting } from "@/lib/domain/settings";
 import { ChangePasswordForm } from "./change-password-form";
+import { AliasesForm, ApproveFollowersToggle, ProfileForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
 
+function Section({ id, title, intro, children }: { id: string; title: string; intro?: string; children: React.ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="rounded-2xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900">
+      <h2 id={id} className="mb-1 text-lg font-semibold">
+        {title}
+      </h2>
+      {intro && <p className="mb-4 text-sm text-stone-600 dark:text-stone-400">{intro}</p>}
+      {children}
+    </section>
+  );
+}
+
 export default async function SettingsPage() {
   const owner = await requireOwner();
+  const [approve, aliases] = await Promise.all([getSetting("approveFollowers"), getSetting("alsoKnownAs")]);
   return (
-    <div className="mx-auto max-w-3xl space-y-8 px-4 py-6">
+    <div className="mx-auto max-w-3xl space-y-6 px-4 py-6">
       <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
-      <section aria-labelledby="profile-title" className="rounded-2xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900">
-        <h2 id="profile-title" className="mb-4 text-lg font-semibold">
-          Profile
-        </h2>
-        <div className="flex items-center gap-4">
-          <Avatar src={owner.avatarFile ? `/media/${owner.avatarFile}` : null} name={owner.displayName} size={64} />
-          <div className="min-w-0">
-            <p className="font-semibold">{owner.displayName}</p>
-            <p className="break-all text-sm text-stone-600 dark:text-stone-400">{handleFor(owner.username, env().origin)}</p>
-          </div>
-        </div>
-        {owner.bio && <p className="mt-4 whitespace-pre-line text-stone-700 dark:text-stone-300">{owner.bio}</p>}
-      </section>
-      <section aria-labelledby="password-title" className="rounded-2xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900">
-        <h2 id="password-title" className="mb-1 text-lg font-semibold">
-          Change password
-        </h2>
-        <p className="mb-4 text-sm text-stone-600 dark:text-stone-400">
-          Changing the password logs out every other browser where you are logged in.
-        </p>
+      <Section id="profile-title" title="Profile" intro={`What people see at ${handleFor(owner.username, env().origin)} before they write to you.`}>
+        <ProfileForm displayName={owner.displayName} bio={owner.bio} avatarUrl={owner.avatarFile ? `/media/${owner.avatarFile}` : null} />
+      </Section>
+      <Section id="privacy-title" title="Followers">
+        <ApproveFollowersToggle value={approve ?? false} />
+      </Section>
+      <Section id="aliases-title" title="Moving here">
+        <AliasesForm aliases={aliases ?? []} />
+      </Section>
+      <Section id="password-title" title="Change password" intro="Changing the password logs out every other browser where you are logged in.">
         <ChangePasswordForm username={owner.username} />
-      </section>
+      </Section>
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Button } from "@/components/button";
+import { AttachmentPicker, useAttachments } from "@/components/attachment-picker";
 import { Notice } from "@/components/notice";
 import { resolveRecipientAction, sendNewMessageAction, type Recipient } from "../actions";
 
@@ -15,6 +16,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
   const [text, setText] = useState("");
   const [sendError, setSendError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const images = useAttachments();
 
   async function add(input = query) {
     const q = input.trim();
@@ -50,7 +52,11 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
     setSending(true);
     setSendError(null);
     try {
-      const r = await sendNewMessageAction({ to: recipients.map((x) => x.id), text });
+      const form = new FormData();
+      for (const r of recipients) form.append("to", r.id);
+      form.set("text", text);
+      images.appendTo(form);
+      const r = await sendNewMessageAction(form);
       if (r.ok) router.push(`/messages/${r.conversationId}`);
       else setSendError(r.error);
     } catch {
@@ -149,8 +155,9 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         </p>
       </div>
 
+      <AttachmentPicker state={images} />
       {sendError && <Notice tone="error">{sendError}</Notice>}
-      <Button type="submit" busy={sending} disabled={recipients.length === 0 || !text.trim()}>
+      <Button type="submit" busy={sending} disabled={recipients.length === 0 || (!text.trim() && images.items.length === 0)}>
         Send
       </Button>
     </form>
