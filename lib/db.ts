@@ -30,3 +30,19 @@ export function dbReady(): Promise<void> {
   })();
   return globalForDb.moietyDbReady;
 }
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * An interactive transaction that takes SQLite's write lock up front. A WAL
+ * transaction that reads first and writes later fails at once with
+ * SQLITE_BUSY_SNAPSHOT when another connection (the CLI, the other module copy)
+ * wrote in between; one that starts with a write waits on the busy timeout
+ * instead. The statement matches no row but still opens the write transaction.
+ */
+export function writeTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db().$transaction(async (tx) => {
+    await tx.$executeRawUnsafe('UPDATE "Setting" SET "key" = "key" WHERE 0');
+    return fn(tx);
+  });
+}

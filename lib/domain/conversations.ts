@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import { participantKey, type ThreadRef } from "../activitypub/conversation";
 import { newId } from "./ids";
 
@@ -68,7 +68,7 @@ export type IncomingMessage = {
 /** Store an incoming DM once; a repeat of the same object id is ignored. Returns the message id. */
 export async function storeIncomingMessage(m: IncomingMessage): Promise<{ messageId: string; conversationId: string; created: boolean }> {
   const key = participantKey(m.participants);
-  return db().$transaction(async (tx) => {
+  return writeTransaction(async (tx) => {
     const existing = await tx.message.findUnique({ where: { objectId: m.objectId } });
     if (existing) return { messageId: existing.id, conversationId: existing.conversationId, created: false };
     const conversationId =
@@ -127,7 +127,7 @@ export async function deleteIncomingMessage(objectId: string, authorId: string, 
 /** The conversation an outgoing message goes into: an existing one (reply) or the one for these people. */
 export async function conversationForOutgoing(participants: string[], at: Date): Promise<{ id: string; created: boolean }> {
   const key = participantKey(participants);
-  return db().$transaction(async (tx) => {
+  return writeTransaction(async (tx) => {
     const found = await findConversation(tx, [], key);
     if (found) return { id: found, created: false };
     return { id: await createConversation(tx, participants, key, at, false), created: true };
@@ -139,7 +139,7 @@ export async function getConversation(id: string) {
 }
 
 export async function addConversationRef(conversationId: string, uri: string) {
-  await db().$transaction((tx) => addRefs(tx, conversationId, [uri]));
+  await writeTransaction((tx) => addRefs(tx, conversationId, [uri]));
 }
 
 /** Has the owner ever written in a conversation with this actor? */

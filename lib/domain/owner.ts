@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import type { Owner } from "../generated/prisma/client";
 import { generateEd25519KeyPair, generateRsaKeyPair } from "./keys";
 import { hashPassword, verifyPassword } from "./password";
@@ -39,7 +39,7 @@ export async function createOwner(
   // Slow work (hashing, key generation) happens before the write transaction.
   const passwordHash = await hashPassword(input.password);
   const keys = [generateRsaKeyPair(), generateEd25519KeyPair()];
-  return db().$transaction(async (tx) => {
+  return writeTransaction(async (tx) => {
     if ((await tx.owner.count()) > 0) throw new OwnerExistsError();
     const owner = await tx.owner.create({
       data: {

@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import { nextFailures, waitMs, type ThrottlePolicy } from "./throttle-policy";
 
 /** Milliseconds until `key` may try again. */
@@ -8,7 +8,7 @@ export async function throttleWait(key: string, policy: ThrottlePolicy, now = ne
 }
 
 export async function recordFailure(key: string, policy: ThrottlePolicy, now = new Date()): Promise<void> {
-  await db().$transaction(async (tx) => {
+  await writeTransaction(async (tx) => {
     const row = await tx.throttle.findUnique({ where: { key } });
     const failures = nextFailures(row, now, policy);
     await tx.throttle.upsert({

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { importJwk, signRequest } from "@fedify/fedify";
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import { env } from "../env";
 import type { Prisma } from "../generated/prisma/client";
 import { classifyDeliveryError, classifyDeliveryResponse, nextAttemptDelayMs, shouldGiveUp, type DeliveryOutcome } from "./delivery-policy";
@@ -84,7 +84,7 @@ export async function enqueueDeliveries(items: NewDelivery[]): Promise<void> {
   let created: { id: number; messageId: string | null }[];
   try {
     // One transaction, so a fan-out is queued whole or not at all.
-    created = await db().$transaction(async (tx) => {
+    created = await writeTransaction(async (tx) => {
       // Prisma has no createMany skipDuplicates on SQLite: leave out the
       // pairs that exist, inside the transaction so no one adds them in between.
       const all = [...unique.values()];
