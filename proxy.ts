@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { federation } from "@/lib/federation/federation";
+import { hostMeta } from "@/lib/federation/host-meta";
 import { refuseBlockedInboxPost } from "@/lib/federation/inbox-guard";
 import { nodeInfo20, nodeInfoLinks } from "@/lib/federation/nodeinfo";
 
@@ -10,6 +11,7 @@ export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();
   if (pathname === "/nodeinfo/2.0") return nodeInfo20();
+  if (pathname === "/.well-known/host-meta") return hostMeta();
   if (request.method === "POST") {
     const refused = await refuseBlockedInboxPost(request);
     if (refused) return refused;

@@ -58,15 +58,20 @@ function checkNode() {
   }
 }
 
-/** npm ci when node_modules is missing or was installed from another lockfile. */
+/**
+ * Install when node_modules is missing (npm ci: exactly the lockfile) or was
+ * installed from another package.json/lockfile (npm install: brings the
+ * existing tree up to date without deleting it first).
+ */
 export function ensureDependencies() {
   checkNode();
   const stamp = path.join(ROOT, "node_modules", ".moiety-deps");
   const hash = hashFiles(["package.json", "package-lock.json"]);
   if (stampFresh(stamp, hash)) return;
-  console.log("→ Installing dependencies (npm ci)…");
-  run(npm, ["ci", "--no-audit", "--no-fund"]);
-  fs.writeFileSync(stamp, hash + "\n");
+  const fresh = !fs.existsSync(path.join(ROOT, "node_modules", ".package-lock.json"));
+  console.log(`→ Installing dependencies (npm ${fresh ? "ci" : "install"})…`);
+  run(npm, [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
+  fs.writeFileSync(stamp, hashFiles(["package.json", "package-lock.json"]) + "\n");
 }
 
 const BUILD_INPUTS = [

@@ -69,6 +69,13 @@ describe("discovery", () => {
     expect((await c.get("/users/nobody", AP)).status).toBe(404);
   });
 
+  it("serves host-meta pointing at WebFinger", async () => {
+    const res = await new Client(alice.url).get("/.well-known/host-meta");
+    expect(res.status).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/application\/xrd\+xml/);
+    expect(res.body).toContain(`<Link rel="lrdd" template="${alice.url}/.well-known/webfinger?resource={uri}"/>`);
+  });
+
   it("serves NodeInfo 2.0 and 2.1 without counting posts", async () => {
     const c = new Client(alice.url);
     const links = JSON.parse((await c.get("/.well-known/nodeinfo")).body).links;
