@@ -1,14 +1,32 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { contentSecurityPolicy, newNonce } from "@/lib/csp";
+import { env } from "@/lib/env";
 import { federation } from "@/lib/federation/federation";
 import { hostMeta } from "@/lib/federation/host-meta";
 import { refuseBlockedInboxPost } from "@/lib/federation/inbox-guard";
 import { nodeInfo20, nodeInfoLinks } from "@/lib/federation/nodeinfo";
 
-// ActivityPub and discovery requests go to Fedify; everything it does not
-// answer (a browser asking for /users/alice, say) falls through to Next.
+// Every request but static assets passes here. ActivityPub and discovery
+// requests go to Fedify; everything else (and what Fedify does not answer, a
+// browser asking for /users/alice say) goes on to Next with a fresh CSP nonce.
+
+const FEDERATION_PATHS = /^\/(users\/|inbox$|\.well-known\/|nodeinfo\/)/;
+
+/** Continue to Next with a CSP nonce on the request (Next stamps it on its scripts) and the response. */
+function page(request: NextRequest): NextResponse {
+  const nonce = newNonce();
+  const csp = contentSecurityPolicy(nonce, env().nodeEnv === "development");
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", csp);
+  headers.set("x-nonce", nonce);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("content-security-policy", csp);
+  return response;
+}
 
 export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
+  if (!FEDERATION_PATHS.test(pathname)) return page(request);
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();
   if (pathname === "/nodeinfo/2.0") return nodeInfo20();
   if (pathname === "/.well-known/host-meta") return hostMeta();
@@ -18,11 +36,11 @@ export async function proxy(request: NextRequest) {
   }
   return federation().fetch(request, {
     contextData: undefined,
-    onNotFound: () => NextResponse.next(),
-    onNotAcceptable: () => NextResponse.next(),
+    onNotFound: () => page(request),
+    onNotAcceptable: () => page(request),
   });
 }
 
 export const config = {
-  matcher: ["/users/:path*", "/inbox", "/.well-known/:path*", "/nodeinfo/:path*"],
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
 };

@@ -34,9 +34,15 @@ test.afterAll(async () => {
   await Promise.all([alice?.stop(), bob?.stop()]);
 });
 
+/** Every Content-Security-Policy violation any page reports; the test ends by expecting none. */
+const cspViolations: string[] = [];
+
 async function loggedIn(browser: Browser, who: Instance, width = 1280): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 800 } });
   const page = await context.newPage();
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await page.goto(who.url + "/login");
   await page.getByLabel("Username").fill(who.username);
   await page.getByLabel("Password").fill(PASSWORD);
@@ -142,4 +148,9 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   await expect(bThread.getByText("Hi Alice, got it.")).toBeVisible();
   expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   await shot(b, "dm-thread-360");
+
+  // The pages ran under a nonce-based CSP without tripping it.
+  const res = await b.request.get(bob.url + "/messages");
+  expect(res.headers()["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(cspViolations).toEqual([]);
 });
