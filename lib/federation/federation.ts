@@ -13,6 +13,7 @@ import {
   Undo,
   Update,
   createFederation,
+  getDocumentLoader,
   parseSemVer,
   type Federation,
 } from "@fedify/fedify";
@@ -24,6 +25,7 @@ import { getSetting } from "../domain/settings";
 import { textToHtml } from "../activitypub/html";
 import { SqliteKvStore } from "./kv-store";
 import { SqliteMessageQueue } from "./message-queue";
+import { safeAuthenticatedDocumentLoader, safeDocumentLoader } from "./document-loader";
 import { loadKeyPairs } from "./keys";
 import { INSTANCE_ACTOR } from "./paths";
 import { onAccept, onBlock, onCreate, onDelete, onFollow, onReject, onUndo, onUpdate, onInboxError } from "./inbox-listeners";
@@ -50,8 +52,13 @@ function build(): Federation<void> {
     manuallyStartQueue: true,
     // Next hands Fedify http://localhost:<port> whatever the Host header says.
     origin: e.origin,
-    allowPrivateAddress: e.allowPrivateAddresses,
-    userAgent: { software: `Moiety/${SOFTWARE_VERSION}`, url: new URL(e.origin) },
+    // Actor, key and object fetches go through safeFetch (lib/federation/document-loader.ts),
+    // which applies MOIETY_ALLOW_PRIVATE_ADDRESSES and sets the User-Agent itself (Fedify
+    // refuses its own allowPrivateAddress/userAgent options next to custom loaders).
+    documentLoaderFactory: () => safeDocumentLoader(),
+    // JSON-LD @context documents: Fedify's loader, which has the common ones preloaded.
+    contextLoaderFactory: () => getDocumentLoader(),
+    authenticatedDocumentLoaderFactory: (identity) => safeAuthenticatedDocumentLoader(identity),
     signatureTimeWindow: { hours: 1 },
   });
 

@@ -3,6 +3,7 @@ import { parseHandleInput } from "../activitypub/mentions";
 import { findRemoteActorByHandle, getRemoteActor, saveRemoteActor, type ActorInfo, type RemoteActor } from "../domain/contacts";
 import { federationContext } from "./federation";
 import { INSTANCE_ACTOR } from "./paths";
+import { assertPublicUrl, PrivateAddressError } from "./safe-fetch";
 
 export class LookupError extends Error {}
 
@@ -47,8 +48,12 @@ export async function resolveActor(input: string, opts: { refresh?: boolean } = 
   const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
   let found;
   try {
+    // Fedify may fetch WebFinger itself (for a handle, or as a fallback for a URL); check the
+    // host first with our rules (Fedify 1.5's own check misses IPv4-mapped IPv6 literals).
+    await assertPublicUrl(parsed.kind === "handle" ? `https://${parsed.host}/` : parsed.url);
     found = await ctx.lookupObject(parsed.kind === "handle" ? parsed.handle : parsed.url, { documentLoader });
   } catch (err) {
+    if (err instanceof PrivateAddressError) throw new LookupError(`${cacheKey} is on a private or local network address, which Moiety does not contact.`);
     throw new LookupError(`Could not look up ${cacheKey}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!found || !isActor(found)) throw new LookupError(`No account found for ${cacheKey}.`);
