@@ -5,7 +5,7 @@ import { z } from "zod";
 import { requireOwner } from "@/lib/auth";
 import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
 import type { NewAttachment } from "@/lib/domain/attachments";
-import { acceptRequest, deleteConversation, getThread, setArchived } from "@/lib/domain/inbox";
+import { acceptRequest, deleteConversation, getThread, markRead, setArchived } from "@/lib/domain/inbox";
 import { retryDelivery } from "@/lib/federation/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
 import { blockActor, deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError, MAX_DM_TEXT } from "@/lib/federation/outgoing";
@@ -174,4 +174,12 @@ export async function blockSenderAction(conversationId: string, scope: "account"
   } catch (err) {
     return failure(err);
   }
+}
+
+export async function markReadAction(conversationId: string): Promise<ActionResult> {
+  await requireOwner();
+  const parsed = idSchema.safeParse(conversationId);
+  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  await markRead(parsed.data);
+  return { ok: true };
 }
