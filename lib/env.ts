@@ -31,17 +31,43 @@ const origin = z
     return url.origin;
   });
 
-const schema = z.object({
-  MOIETY_DATA_DIR: z.string().trim().min(1).default("./data"),
-  MOIETY_ORIGIN: origin.optional(),
-  HOST: z.string().trim().min(1).default("127.0.0.1"),
-  PORT: z.coerce
+const port = (fallback: number) =>
+  z.coerce
     .number({ message: "must be a port number" })
     .int("must be a whole number")
     .min(1, "must be between 1 and 65535")
     .max(65535, "must be between 1 and 65535")
-    .default(3000),
-  MOIETY_TLS: z.enum(["off", "acme"], { message: "must be off or acme" }).default("off"),
+    .default(fallback);
+
+/** A bare DNS name, as it appears in a certificate: social.example, not a URL. */
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((value, ctx) => {
+    const name = value.replace(/\.$/, "");
+    const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+    if (/^[a-z][a-z0-9+.-]*:\/\//.test(name) || name.includes("/")) {
+      ctx.addIssue({ code: "custom", message: `must be a domain name only, like social.example, without https:// or a path (got "${value}")` });
+      return z.NEVER;
+    }
+    if (name.length > 253 || !name.includes(".") || !name.split(".").every((l) => label.test(l)) || /^[0-9.]+$/.test(name)) {
+      ctx.addIssue({ code: "custom", message: `must be a domain name like social.example (got "${value}")` });
+      return z.NEVER;
+    }
+    return name;
+  });
+
+const schema = z.object({
+  MOIETY_DATA_DIR: z.string().trim().min(1).default("./data"),
+  MOIETY_ORIGIN: origin.optional(),
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
+  PORT: port(3000),
+  MOIETY_DOMAIN: domain.optional(),
+  // Default: acme when MOIETY_DOMAIN is set, off otherwise (see parseEnv).
+  MOIETY_TLS: z.enum(["off", "acme"], { message: "must be off or acme" }).optional(),
+  MOIETY_HTTP_PORT: port(80),
+  MOIETY_HTTPS_PORT: port(443),
   MOIETY_ACME_DIRECTORY: z.url({ message: "must be a URL" }).default("https://acme-v02.api.letsencrypt.org/directory"),
   MOIETY_ALLOW_PRIVATE_ADDRESSES: flag,
   MOIETY_TRUST_PROXY: flag,
@@ -53,8 +79,14 @@ export type Env = {
   dataDir: string;
   origin: string;
   host: string;
+  /** Plain HTTP port of the front server when tls is "off". */
   port: number;
+  /** The name the built-in HTTPS gets a certificate for (MOIETY_DOMAIN, else the https origin's host). */
+  domain: string | undefined;
   tls: "off" | "acme";
+  /** With tls "acme": the port for ACME challenges and redirects, and the HTTPS port. */
+  httpPort: number;
+  httpsPort: number;
   acmeDirectory: string;
   allowPrivateAddresses: boolean;
   trustProxy: boolean;
@@ -74,12 +106,34 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     throw new EnvError(`Invalid configuration: ${lines.join("; ")}`);
   }
   const e = result.data;
+  const tls = e.MOIETY_TLS ?? (e.MOIETY_DOMAIN ? "acme" : "off");
+  const origin = e.MOIETY_ORIGIN ?? (e.MOIETY_DOMAIN ? `https://${e.MOIETY_DOMAIN}` : `http://localhost:${e.PORT}`);
+  const originHost = new URL(origin).hostname;
+  const problems: string[] = [];
+  if (e.MOIETY_DOMAIN && originHost !== e.MOIETY_DOMAIN) {
+    problems.push(`MOIETY_ORIGIN must use the host of MOIETY_DOMAIN (${e.MOIETY_DOMAIN}), not ${originHost}`);
+  }
+  let domainName = e.MOIETY_DOMAIN;
+  if (tls === "acme") {
+    if (!origin.startsWith("https://")) {
+      problems.push("MOIETY_ORIGIN must start with https:// when MOIETY_TLS is acme");
+    } else if (!domainName) {
+      const parsed = domain.safeParse(originHost);
+      if (parsed.success) domainName = parsed.data;
+      else problems.push("MOIETY_TLS=acme needs MOIETY_DOMAIN (the domain name to get a certificate for)");
+    }
+    if (e.MOIETY_HTTP_PORT === e.MOIETY_HTTPS_PORT) problems.push("MOIETY_HTTP_PORT and MOIETY_HTTPS_PORT must differ");
+  }
+  if (problems.length > 0) throw new EnvError(`Invalid configuration: ${problems.join("; ")}`);
   return {
     dataDir: path.resolve(e.MOIETY_DATA_DIR),
-    origin: e.MOIETY_ORIGIN ?? `http://localhost:${e.PORT}`,
+    origin,
     host: e.HOST,
     port: e.PORT,
-    tls: e.MOIETY_TLS,
+    domain: domainName,
+    tls,
+    httpPort: e.MOIETY_HTTP_PORT,
+    httpsPort: e.MOIETY_HTTPS_PORT,
     acmeDirectory: e.MOIETY_ACME_DIRECTORY,
     allowPrivateAddresses: e.MOIETY_ALLOW_PRIVATE_ADDRESSES,
     trustProxy: e.MOIETY_TRUST_PROXY,
@@ -106,6 +160,11 @@ export function databaseUrl(e: Env = env()): string {
 
 export function mediaDir(e: Env = env()): string {
   return path.join(e.dataDir, "media");
+}
+
+/** Where the ACME account key and the certificate live. */
+export function tlsDir(e: Env = env()): string {
+  return path.join(e.dataDir, "tls");
 }
 
 /**

@@ -56,6 +56,11 @@ function checkNode() {
     console.error(`Moiety needs Node.js 20.19 or newer (this is ${process.versions.node}).`);
     process.exit(1);
   }
+  if (major > 24 || (major === 24 && minor >= 19)) {
+    console.warn(
+      `Warning: Node.js ${process.versions.node} crashes better-sqlite3 12 during garbage collection (nodejs/node#65446); use Node 20 or 22.`,
+    );
+  }
 }
 
 /**

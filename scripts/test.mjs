@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT, BUILD_ENV, ensureBuild, ensureDependencies, ensurePrismaClient } from "./prepare.mjs";
+import { containerUnavailable } from "./test-container.mjs";
 
 const CHROMIUM = process.env.MOIETY_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -47,8 +48,13 @@ const results = [
   suite("unit + integration (Vitest)", process.execPath, [bin("vitest/vitest.mjs"), "run"]),
   suite("browser (Playwright, Chromium)", process.execPath, [bin("@playwright/test/cli.js"), "test"]),
 ];
+// The container image suite needs rootful podman (../shared/tools/container); elsewhere it is skipped, saying why.
+const noContainer = containerUnavailable();
+if (noContainer) console.log(`\n━━ container image ━━\n- skipped: ${noContainer}.`);
+else results.push(suite("container image (podman)", process.execPath, [path.join(ROOT, "scripts", "test-container.mjs")]));
 
 console.log("\n━━ summary ━━");
 for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name} (${r.seconds} s)`);
+if (noContainer) console.log(`- container image: skipped (${noContainer})`);
 console.log("Screenshots: tests/.output/screenshots/  ·  Playwright report: tests/.output/e2e-report/");
 process.exit(results.every((r) => r.ok) ? 0 : 1);

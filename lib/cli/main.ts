@@ -1,6 +1,9 @@
 import { EnvError } from "../env";
+import { backupCommand, restoreCommand } from "./backup";
 import { CliError } from "./errors";
 import { dmCommand } from "./dm";
+import { doctorCommand } from "./doctor";
+import { exportCommand } from "./export";
 import { migrateDatabase } from "./migrate";
 import { blockCommand, blocksCommand, followCommand, followersCommand, followingCommand, unfollowCommand } from "./people";
 import { serveCommand } from "./serve";
@@ -18,7 +21,14 @@ Commands:
   dm show ID [--json] one conversation with its messages and delivery states
   dm edit MESSAGE --text T / dm delete MESSAGE
   follow @user@host / unfollow @user@host / block @user@host
-  followers [--json] / following [--json] / blocks [--json]`;
+  followers [--json] / following [--json] / blocks [--json]
+  doctor [--json] [--origin URL]
+                      check the public address as other servers see it (DNS, HTTPS, WebFinger, clock, queue)
+  backup FILE [--force]
+                      write a consistent snapshot (database, keys, media) to FILE (.tar.gz), also while serving
+  restore FILE [--force]
+                      restore a backup into the data dir (server stopped; --force replaces a database)
+  export DIR          your DMs as conversations.json and a static HTML archive, with your attachments`;
 
 /** Commands that work on the database need it migrated first (serve and setup do that themselves). */
 const withDatabase =
@@ -38,6 +48,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   followers: withDatabase(followersCommand),
   following: withDatabase(followingCommand),
   blocks: withDatabase(blocksCommand),
+  doctor: withDatabase(doctorCommand),
+  backup: backupCommand,
+  restore: restoreCommand,
+  export: withDatabase(exportCommand),
 };
 
 /** Run one CLI command; returns the process exit code. Errors are printed as one line. */

@@ -3,13 +3,14 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { childProcessEnv, env, mediaDir } from "../env";
+import { childProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
 import { db, dbReady } from "../db";
 import { ownerExists } from "../domain/owner";
 import { issueSetupCode } from "../domain/setup-code";
 import { getSetting } from "../domain/settings";
 import { ensureAuthSecret } from "../secret";
-import { listeningPort, startFront } from "../server/front";
+import { CertificateManager } from "../server/acme";
+import { listeningPort, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
 import { STANDALONE_SERVER } from "./paths";
@@ -29,7 +30,7 @@ function freeLoopbackPort(): Promise<number> {
 
 async function waitForUpstream(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new CliError("The app server exited while starting; see the messages above.");
+    if (child.exitCode !== null || child.signalCode !== null) throw new CliError("The app server exited while starting; see the messages above.");
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
       if (res.status < 500 || res.status === 503) return;
@@ -39,6 +40,25 @@ async function waitForUpstream(port: number, child: ChildProcess): Promise<void>
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new CliError("The app server did not start within 60 seconds.");
+}
+
+function listenError(err: NodeJS.ErrnoException & { port?: number }, e: Env, variable: string): CliError {
+  const port = err.port ?? e.port;
+  if (err.code === "EADDRINUSE") {
+    return new CliError(`Port ${port} on ${e.host} is already in use: stop the other program or set ${variable}.`);
+  }
+  if (err.code === "EACCES" && port < 1024) {
+    return new CliError(
+      `Not allowed to listen on port ${port}: ports below 1024 need privileges. ` +
+        "Docker allows them in containers on their own network; with Podman add --sysctl net.ipv4.ip_unprivileged_port_start=0; " +
+        `elsewhere (or with --network host) set ${variable} to ports above 1024 and forward to them.`,
+    );
+  }
+  return new CliError(`Cannot listen on ${e.host}:${port}: ${err.message}`);
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 function banner(lines: string[]): string {
@@ -100,40 +120,85 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
 
   let stopping = false;
-  const front = await startFront({
+  const common = {
     host: e.host,
-    port: e.port,
     upstreamPort,
     trustProxy: e.trustProxy,
-    maxBodyBytes: 4 * MiB,
+    // DM images: up to 4 × 8 MiB through a server action (lib/domain/attachments.ts).
+    maxBodyBytes: 40 * MiB,
     maxInboxBodyBytes: 1 * MiB,
-  }).catch((err: NodeJS.ErrnoException) => {
+  };
+  let front: { close(): void; closeIdleConnections(): void; closeAllConnections(): void };
+  let listening: string;
+  let certificates: CertificateManager | undefined;
+  try {
+    if (e.tls === "acme") {
+      const domain = e.domain!;
+      const manager: CertificateManager = new CertificateManager({
+        domain,
+        directoryUrl: e.acmeDirectory,
+        dir: tlsDir(),
+        onCertificate: (pair) => tlsFront.setCertificate(pair),
+      });
+      const tlsFront = await startTlsFront({
+        ...common,
+        httpPort: e.httpPort,
+        httpsPort: e.httpsPort,
+        origin: e.origin,
+        challengeResponse: (token) => manager.challengeResponse(token),
+      });
+      certificates = manager;
+      front = tlsFront;
+      listening = `https://${urlHost(e.host)}:${listeningPort(tlsFront.https)} and http://${urlHost(e.host)}:${listeningPort(tlsFront.http)}`;
+    } else {
+      const plain = await startFront({ ...common, port: e.port });
+      front = plain;
+      listening = `http://${urlHost(e.host)}:${listeningPort(plain)}`;
+    }
+  } catch (err) {
     child.kill("SIGTERM");
-    throw new CliError(
-      err.code === "EADDRINUSE"
-        ? `Port ${e.port} on ${e.host} is already in use: stop the other program or set PORT.`
-        : `Cannot listen on ${e.host}:${e.port}: ${err.message}`,
-    );
-  });
+    throw listenError(err as NodeJS.ErrnoException, e, e.tls === "acme" ? "MOIETY_HTTP_PORT/MOIETY_HTTPS_PORT" : "PORT");
+  }
 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     console.log(`Received ${signal}, shutting down…`);
+    certificates?.stop();
     front.close();
     front.closeIdleConnections();
     child.kill("SIGTERM");
     // Long-lived connections (live updates) must not hold the exit forever.
     setTimeout(() => front.closeAllConnections(), 5_000).unref();
+    // Docker sends SIGKILL after 10 s; end the app server ourselves before that.
+    setTimeout(() => child.kill("SIGKILL"), 8_000).unref();
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // SIGHUP (docker kill -s HUP): check the certificate now, e.g. after fixing DNS.
+  const certs = certificates;
+  if (certs) process.on("SIGHUP", () => void certs.check());
 
-  const exited = new Promise<number>((resolve) => child.on("exit", (code, sig) => resolve(code ?? (sig ? 0 : 1))));
-  await waitForUpstream(upstreamPort, child);
-  console.log(`Moiety is listening on http://${e.host.includes(":") ? `[${e.host}]` : e.host}:${listeningPort(front)} (public address ${e.origin})`);
+  const exited = new Promise<string>((resolve) =>
+    child.on("exit", (code, sig) => resolve(sig ? `signal ${sig}` : `exit code ${code}`)),
+  );
+  const shutDown = () => {
+    certificates?.stop();
+    front.close();
+    front.closeAllConnections();
+  };
+  try {
+    await waitForUpstream(upstreamPort, child);
+  } catch (err) {
+    shutDown();
+    child.kill("SIGKILL");
+    throw err;
+  }
+  console.log(`Moiety is listening on ${listening} (public address ${e.origin})`);
+  certificates?.start();
 
-  const code = await exited;
-  front.close();
-  if (!stopping) throw new CliError(`The app server stopped unexpectedly (exit code ${code}).`);
+  const how = await exited;
+  shutDown();
+  // Exit non-zero so a container restart policy (or a supervisor) starts it again.
+  if (!stopping) throw new CliError(`The app server stopped unexpectedly (${how}).`);
 }

@@ -1,6 +1,8 @@
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { CLIENT_ADDRESS_HEADER } from "../client-address";
+import { routeHttpRequest } from "./tls-policy";
 
 // The public listener. It forwards every request to Next's standalone server
 // on a private loopback port, and owns what Next cannot do safely itself:
@@ -30,7 +32,7 @@ function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
   return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
 }
 
-function bodyLimitFor(req: http.IncomingMessage, o: FrontOptions): number {
+function bodyLimitFor(req: http.IncomingMessage, o: Pick<FrontOptions, "maxBodyBytes" | "maxInboxBodyBytes">): number {
   const path = (req.url ?? "").split("?")[0];
   return /(^|\/)inbox\/?$/.test(path) ? o.maxInboxBodyBytes : o.maxBodyBytes;
 }
@@ -60,10 +62,13 @@ function isCrossSiteAction(req: http.IncomingMessage, trustProxy: boolean): bool
   }
 }
 
-export function startFront(o: FrontOptions): Promise<http.Server> {
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** The request handler that checks a request and forwards it to Next. */
+function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-  const server = http.createServer((req, res) => {
+  return (req, res) => {
     const limit = bodyLimitFor(req, o);
     const declared = Number(req.headers["content-length"] ?? "0");
     if (Number.isFinite(declared) && declared > limit) {
@@ -115,20 +120,112 @@ export function startFront(o: FrontOptions): Promise<http.Server> {
       }
     });
     req.pipe(upstream);
-  });
+  };
+}
 
+function tune(server: http.Server): void {
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   // Server-Sent Events stay open; only idle keep-alive sockets are closed.
   server.keepAliveTimeout = 65_000;
+}
 
+/** Listen; a failure carries the port it was for (`err.port`). */
+function listen<S extends http.Server>(server: S, port: number, host: string): Promise<S> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port, o.host, () => {
-      server.off("error", reject);
+    const onError = (err: NodeJS.ErrnoException & { port?: number }) => {
+      err.port = port;
+      reject(err);
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
       resolve(server);
     });
   });
+}
+
+/** Plain HTTP on HOST:PORT (MOIETY_TLS=off: development, or behind a reverse proxy). */
+export function startFront(o: FrontOptions): Promise<http.Server> {
+  const server = http.createServer(proxyHandler(o));
+  tune(server);
+  return listen(server, o.port, o.host);
+}
+
+export type TlsFrontOptions = Omit<FrontOptions, "port"> & {
+  httpPort: number;
+  httpsPort: number;
+  /** The public https origin that the plain-HTTP port redirects to. */
+  origin: string;
+  /** The key authorization for an open ACME HTTP-01 challenge token, if any. */
+  challengeResponse: (token: string) => string | undefined;
+};
+
+export type TlsFront = {
+  http: http.Server;
+  https: https.Server;
+  /** Serve this certificate to new connections from now on (no restart). */
+  setCertificate: (pair: { key: string; cert: string }) => void;
+  hasCertificate: () => boolean;
+  close: () => void;
+  closeIdleConnections: () => void;
+  closeAllConnections: () => void;
+};
+
+/** Answers ACME challenges; sends everything else to the https origin. */
+function challengeOrRedirect(o: TlsFrontOptions): Handler {
+  return (req, res) => {
+    req.resume();
+    const route = routeHttpRequest(req.method, req.url, o.origin);
+    if (route.kind === "challenge") {
+      const answer = o.challengeResponse(route.token);
+      res.writeHead(answer ? 200 : 404, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : (answer ?? "Unknown challenge.\n"));
+    } else if (route.kind === "redirect") {
+      res.writeHead(route.status, { location: route.location, "content-type": "text/plain; charset=utf-8" });
+      res.end(req.method === "HEAD" ? undefined : `Moved to ${route.location}\n`);
+    } else {
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+      res.end("Bad request.\n");
+    }
+  };
+}
+
+/**
+ * Built-in HTTPS (MOIETY_TLS=acme): TLS on HOST:httpsPort in front of Next,
+ * and plain HTTP on HOST:httpPort for ACME challenges and redirects. Until a
+ * certificate is set, TLS handshakes fail (there is nothing honest to serve).
+ */
+export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
+  let current = false;
+  const secure = https.createServer({ minVersion: "TLSv1.2" }, proxyHandler(o));
+  tune(secure);
+  // Without a certificate a handshake fails; that is expected, not worth a crash or a log line.
+  secure.on("tlsClientError", () => {});
+  const plain = http.createServer(challengeOrRedirect(o));
+  plain.headersTimeout = 30_000;
+  plain.requestTimeout = 30_000;
+
+  await listen(plain, o.httpPort, o.host);
+  try {
+    await listen(secure, o.httpsPort, o.host);
+  } catch (err) {
+    plain.close();
+    throw err;
+  }
+  const both = [plain, secure];
+  return {
+    http: plain,
+    https: secure,
+    setCertificate: (pair) => {
+      secure.setSecureContext({ key: pair.key, cert: pair.cert, minVersion: "TLSv1.2" });
+      current = true;
+    },
+    hasCertificate: () => current,
+    close: () => both.forEach((s) => s.close()),
+    closeIdleConnections: () => both.forEach((s) => s.closeIdleConnections()),
+    closeAllConnections: () => both.forEach((s) => s.closeAllConnections()),
+  };
 }
 
 export function listeningPort(server: http.Server): number {
