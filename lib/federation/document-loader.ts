@@ -39,17 +39,19 @@ function alternateLink(html: string, base: URL): URL | null {
 
 type Sign = (request: Request) => Promise<Request>;
 
-// JSON-LD contexts Fedify ships preloaded (its docs list them): served from
-// memory by Fedify's own loader, never fetched. Fedify sometimes resolves
-// contexts through the document loader, so ours must answer them too.
+// JSON-LD contexts Fedify ships preloaded (the keys of its runtime/contexts.js):
+// served from memory by Fedify's own loader, never fetched. Every other URL —
+// objects and unknown @context documents alike — goes through safeFetch.
 const PRELOADED_CONTEXTS = new Set([
   "https://www.w3.org/ns/activitystreams",
   "https://w3id.org/security/v1",
   "https://w3id.org/security/data-integrity/v1",
   "https://www.w3.org/ns/did/v1",
   "https://w3id.org/security/multikey/v1",
+  "https://w3id.org/identity/v1",
   "https://purl.archive.org/socialweb/webfinger",
   "http://schema.org/",
+  "https://gotosocial.org/ns",
 ]);
 const preloaded = getDocumentLoader();
 

@@ -13,7 +13,6 @@ import {
   Undo,
   Update,
   createFederation,
-  getDocumentLoader,
   parseSemVer,
   type Federation,
 } from "@fedify/fedify";
@@ -56,8 +55,8 @@ function build(): Federation<void> {
     // which applies MOIETY_ALLOW_PRIVATE_ADDRESSES and sets the User-Agent itself (Fedify
     // refuses its own allowPrivateAddress/userAgent options next to custom loaders).
     documentLoaderFactory: () => safeDocumentLoader(),
-    // JSON-LD @context documents: Fedify's loader, which has the common ones preloaded.
-    contextLoaderFactory: () => getDocumentLoader(),
+    // JSON-LD @context documents too: a remote @context is a URL an attacker chooses.
+    contextLoaderFactory: () => safeDocumentLoader(),
     authenticatedDocumentLoaderFactory: (identity) => safeAuthenticatedDocumentLoader(identity),
     signatureTimeWindow: { hours: 1 },
   });

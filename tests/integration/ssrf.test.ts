@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, tempDataDir } from "../helpers/server";
+import { Client } from "../helpers/http";
+import { runCli, startServer, tempDataDir } from "../helpers/server";
 
 // In production (MOIETY_ALLOW_PRIVATE_ADDRESSES unset) nothing reaches
 // loopback or private addresses: not by literal, not by a name that resolves
@@ -49,6 +50,25 @@ describe("no private addresses in production", () => {
     const f = await runCli(["follow", `http://localhost:${port}/users/bob`], { dataDir, env });
     expect(f.code).not.toBe(0);
     expect(f.stderr.trim()).toMatch(/private or local network address/);
+    expect(hits).toBe(0);
+  }, 120_000);
+
+  it("does not fetch a JSON-LD @context that points at a private address", async () => {
+    const server = await startServer({ env: { MOIETY_ALLOW_PRIVATE_ADDRESSES: "" } });
+    try {
+      const port = (canary.address() as AddressInfo).port;
+      for (const ctx of [`http://[::ffff:127.0.0.1]:${port}/context`, `http://localhost:${port}/context`, `${base}/context`]) {
+        const res = await new Client(server.url).request("POST", "/inbox", {
+          headers: { "content-type": "application/activity+json" },
+          body: JSON.stringify({ "@context": ["https://www.w3.org/ns/activitystreams", ctx], id: `${base}/a`, type: "Create", actor: `${base}/users/bob` }),
+        });
+        expect(res.status, ctx).toBeGreaterThanOrEqual(400);
+        expect(res.status, ctx).toBeLessThan(500);
+      }
+      expect(hits).toBe(0);
+    } finally {
+      await server.stop();
+    }
     expect(hits).toBe(0);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, explainFetchFailure, formatReport, isPrivateAddress, type DoctorFacts } from "@/lib/cli/doctor";
+import { buildReport, explainFetchFailure, formatReport, isPrivateAddress, type DoctorFacts } from "@/lib/federation/self-check";
 
 const now = new Date("2026-05-01T12:00:00Z");
 const origin = "https://social.example";
@@ -11,7 +11,7 @@ function healthy(): DoctorFacts {
     origin,
     now,
     username: "alice",
-    dns: { kind: "resolved", a: ["203.0.113.7"], aaaa: ["2001:db8::7"], hostsFile: [] },
+    dns: { kind: "resolved", a: ["93.184.215.14"], aaaa: ["2606:2800:21f::7"], hostsFile: [] },
     tls: {
       connected: true,
       authorized: true,
@@ -44,7 +44,7 @@ describe("buildReport", () => {
       ["Clock", "ok"],
       ["Queue", "ok"],
     ]);
-    expect(check(healthy(), "DNS").detail).toBe("social.example → 203.0.113.7, 2001:db8::7");
+    expect(check(healthy(), "DNS").detail).toBe("social.example → 93.184.215.14, 2606:2800:21f::7");
     expect(check(healthy(), "Address").detail).toContain("@alice@social.example");
     expect(formatReport(r)).toMatch(/All good\.$/);
   });
@@ -67,7 +67,7 @@ describe("buildReport", () => {
     const priv = check({ ...healthy(), dns: { kind: "resolved", a: ["192.168.1.20"], aaaa: [], hostsFile: [] } }, "DNS");
     expect(priv).toMatchObject({ status: "problem" });
     expect(priv.fix).toMatch(/public IP address/);
-    const mixed = check({ ...healthy(), dns: { kind: "resolved", a: ["203.0.113.7", "10.0.0.5"], aaaa: [], hostsFile: [] } }, "DNS");
+    const mixed = check({ ...healthy(), dns: { kind: "resolved", a: ["93.184.215.14", "10.0.0.5"], aaaa: [], hostsFile: [] } }, "DNS");
     expect(mixed.status).toBe("warn");
     const hosts = check({ ...healthy(), dns: { kind: "resolved", a: [], aaaa: [], hostsFile: ["127.0.0.1"] } }, "DNS");
     expect(hosts.status).toBe("problem");
@@ -152,7 +152,7 @@ describe("helpers", () => {
     for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.1.1", "100.64.0.1", "::1", "fd00::1", "fe80::1", "::ffff:192.168.1.1"]) {
       expect(isPrivateAddress(ip), ip).toBe(true);
     }
-    for (const ip of ["203.0.113.7", "8.8.8.8", "172.32.0.1", "2001:db8::1"]) expect(isPrivateAddress(ip), ip).toBe(false);
+    for (const ip of ["93.184.215.14", "8.8.8.8", "172.32.0.1", "2606:2800:21f::1"]) expect(isPrivateAddress(ip), ip).toBe(false);
   });
   it("turns connection errors into plain words", () => {
     expect(explainFetchFailure({ ok: false, error: "x", code: "ENOTFOUND" }, origin, "WebFinger").fix).toMatch(/A \(IPv4\)/);
