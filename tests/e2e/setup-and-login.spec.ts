@@ -84,6 +84,12 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   await expect(page.getByText(`@alice@127.0.0.1:${server.port}`).first()).toBeVisible();
   await shot(page, "messages-empty");
 
+  // The last step checks the address as other servers see it: here it is http on loopback.
+  await page.getByRole("button", { name: "Check my address" }).click();
+  await expect(page.getByText(`Other servers cannot reach ${server.url} yet.`)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/Fix:/).first()).toBeVisible();
+  await shot(page, "setup-5-address-check");
+
   // The setup is closed now, and the code cannot be used again.
   await page.goto(`${server.url}/setup?code=${server.setupCode}`);
   await expect(page).toHaveURL(/\/messages/);

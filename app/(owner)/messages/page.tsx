@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ConversationList } from "@/components/conversation-list";
+import { AddressCheck } from "@/components/address-check";
 import { Notice } from "@/components/notice";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
@@ -27,7 +28,21 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
     <MessagesShell list={<ConversationList tab={tab} conversations={conversations} requestCount={counts.requests} />} showListOnMobile>
       <div className="mx-auto max-w-xl space-y-6 px-4 py-8">
         <h1 className="text-2xl font-semibold tracking-tight">Messages</h1>
-        {sp.welcome && <Notice tone="success">Welcome, {owner.displayName}. Your Moiety is set up.</Notice>}
+        {sp.welcome && (
+          <>
+            <Notice tone="success">Welcome, {owner.displayName}. Your Moiety is set up.</Notice>
+            <section aria-labelledby="check-title" className="rounded-2xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900">
+              <h2 id="check-title" className="mb-1 text-lg font-semibold">
+                Last step: is your address right?
+              </h2>
+              <p className="mb-3 text-sm text-stone-600 dark:text-stone-400">
+                Moiety fetches its own WebFinger, profile and NodeInfo through {env().origin} — the way Mastodon will — and checks DNS, the
+                certificate, the clock and the queue.
+              </p>
+              <AddressCheck />
+            </section>
+          </>
+        )}
         {nothingYet ? (
           <section aria-labelledby="empty-title" className="rounded-2xl border border-dashed border-stone-300 bg-white px-6 py-10 text-center dark:border-stone-700 dark:bg-stone-900">
             <h2 id="empty-title" className="text-lg font-semibold">
