@@ -38,6 +38,19 @@ export default async function SettingsPage() {
       <Section id="password-title" title="Change password" intro="Changing the password logs out every other browser where you are logged in.">
         <ChangePasswordForm username={owner.username} />
       </Section>
+      <Section
+        id="export-title"
+        title="Export your messages"
+        intro="Every conversation as a readable HTML archive (open index.html) and as conversations.json, with the images you sent, in one .tar.gz file. A full backup of the server (database, keys, media) is made with moiety backup on the command line."
+      >
+        <a
+          href="/settings/export"
+          download
+          className="inline-flex min-h-11 items-center justify-center rounded-lg border border-stone-300 bg-white px-4 py-2 text-base font-medium text-stone-800 transition-colors hover:bg-stone-100 dark:border-stone-700 dark:bg-stone-900 dark:text-stone-100 dark:hover:bg-stone-800"
+        >
+          Download an export
+        </a>
+      </Section>
     </div>
   );
 }
