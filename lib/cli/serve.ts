@@ -107,7 +107,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const upstreamPort = await freeLoopbackPort();
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
-    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1" }),
+    // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.
+    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1" }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   // Next announces its private loopback address; people should only see the public one.

@@ -1,10 +1,18 @@
-import { dbReady } from "../db";
+import { db, dbReady } from "../db";
 import { startDeliveryWorker } from "./delivery";
 import { federation } from "./federation";
 
 // Background work inside the server process: Fedify's inbox queue and our
 // delivery queue. Started once by instrumentation.ts; nothing starts on import
 // (Next imports modules during the build too).
+//
+// Shutdown is ours, not Next's (serve sets NEXT_MANUAL_SIG_HANDLE=1): on
+// SIGTERM/SIGINT the workers stop taking work, the deliveries and inbox
+// messages in flight finish (their requests time out after 10 s at most),
+// the database closes, and only then does the process exit. Work cut off by
+// the deadline keeps its lease and is retried after the next start.
+
+const DRAIN_DEADLINE_MS = 7_000;
 
 const g = globalThis as unknown as { moietyWorkers?: AbortController };
 
@@ -12,14 +20,26 @@ export function startWorkers(): void {
   if (g.moietyWorkers) return;
   const controller = new AbortController();
   g.moietyWorkers = controller;
-  void (async () => {
+  const running = (async () => {
     await dbReady();
-    // Not awaited: startQueue runs until the signal aborts.
-    void federation().startQueue(undefined, { signal: controller.signal });
-    void startDeliveryWorker({ signal: controller.signal });
-  })().catch((err) => console.error("workers: failed to start:", err));
+    await Promise.all([
+      federation().startQueue(undefined, { signal: controller.signal }),
+      startDeliveryWorker({ signal: controller.signal }),
+    ]);
+  })().catch((err) => console.error("workers: stopped with an error:", err));
 
-  const stop = () => controller.abort();
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    controller.abort();
+    const deadline = new Promise((resolve) => setTimeout(resolve, DRAIN_DEADLINE_MS).unref());
+    await Promise.race([running, deadline]);
+    await db()
+      .$disconnect()
+      .catch(() => undefined);
+    process.exit(signal === "SIGINT" ? 130 : 0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
 }
