@@ -55,21 +55,32 @@ const PRELOADED_CONTEXTS = new Set([
 ]);
 const preloaded = getDocumentLoader();
 
-async function load(url: string, sign: Sign | null, followAlternate = true): Promise<RemoteDocument> {
+const MAX_HOPS = 5;
+
+/**
+ * Fetch a JSON-LD document. Redirects (and HTML alternates) must stay on the
+ * host first asked: a key or actor document reached through a redirect to
+ * another server could otherwise claim to be anyone's (Fedify trusts what a
+ * key document says about its owner), and hops are limited.
+ */
+async function load(url: string, sign: Sign | null, followAlternate = true, origin?: string, hops = 0): Promise<RemoteDocument> {
   if (PRELOADED_CONTEXTS.has(url)) return preloaded(url);
   const target = new URL(url);
+  const host = origin ?? target.host;
+  if (target.host !== host) throw new FetchError(target, `${url} is on another server than the document asked for (${host})`);
+  if (hops > MAX_HOPS) throw new FetchError(target, `too many redirects fetching ${url}`);
   let request = new Request(target, { headers: { accept: ACCEPT, "user-agent": userAgent() } });
   if (sign) request = await sign(request);
   const headers: Record<string, string> = {};
   request.headers.forEach((v, k) => (headers[k] = v));
-  // Signed GETs must not be replayed elsewhere by a redirect; unsigned ones may follow a few.
-  const response = await safeFetch(target, { headers }, { maxRedirects: sign ? 0 : 5, timeoutMs: 10_000 });
+  // Redirects are followed here, one hop at a time, so each is checked (and re-signed).
+  const response = await safeFetch(target, { headers }, { maxRedirects: 0, timeoutMs: 10_000 });
   const finalUrl = new URL(response.url || target.href);
-  if ([301, 302, 303, 307, 308].includes(response.status) && sign) {
+  if ([301, 302, 303, 307, 308].includes(response.status)) {
     const location = response.headers.get("location");
     await response.body?.cancel();
     if (!location) throw new FetchError(target, `${target.href} redirected without a location`);
-    return load(new URL(location, target).href, sign, followAlternate);
+    return load(new URL(location, target).href, sign, followAlternate, host, hops + 1);
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -79,7 +90,7 @@ async function load(url: string, sign: Sign | null, followAlternate = true): Pro
   if (/text\/html/i.test(type)) {
     const alternate = followAlternate ? alternateLink(await response.text(), finalUrl) : null;
     if (!alternate) throw new FetchError(target, `${target.href} is an HTML page without an ActivityPub alternate`);
-    return load(alternate.href, sign, false);
+    return load(alternate.href, sign, false, host, hops + 1);
   }
   return { contextUrl: null, document: await readJson(response, target), documentUrl: finalUrl.href };
 }

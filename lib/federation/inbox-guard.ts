@@ -1,22 +1,30 @@
+import { Activity } from "@fedify/fedify";
 import { getRemoteActor, isBlocked } from "../domain/contacts";
 import { hasType, idOf, idsOf, isObject } from "../activitypub/values";
+import { safeDocumentLoader } from "./document-loader";
 
 // Checks on inbox POSTs before Fedify verifies them:
+//  - refuse what is not an ActivityPub body: another content type (415), bytes
+//    that are not UTF-8, JSON that does not parse or is too deep or too large
+//    (400). Fedify expands the JSON-LD before it checks the signature, and
+//    expansion of a 1 MiB body of nested or repeated values costs seconds;
+//  - refuse a Signature header Fedify would trip over (a 500 there) or read
+//    differently from us: a parameter given twice, a keyId that is not an
+//    http(s) URL, an algorithm other than rsa-sha256/hs2019, a signature that
+//    is not base64, created/expires out of range, an unparsable Date (401);
 //  - refuse blocked accounts and domains (403): the signature's keyId names
 //    the sender's server (and, minus its fragment or /main-key path, usually
 //    the actor), the body names the actor;
-//  - refuse a signature whose key lives on another server than the activity's
-//    actor (401). Fedify 1.5 accepts a key whose document merely *claims* the
-//    actor as its owner, so without this any server could sign as anyone;
+//  - refuse any key that lives on another server than the activity's actor
+//    (401): the HTTP signature's keyId, a Linked Data Signature's creator, an
+//    Object Integrity Proof's verificationMethod. Fedify 1.5 accepts a key
+//    whose document merely *claims* the actor as its owner/controller, so
+//    without this any server could sign as anyone. The actors are read both
+//    from the JSON and as Fedify reads them (JSON-LD: a term renamed by an
+//    inline @context, or written as an IRI, names the actor too);
 //  - answer 202 to an account's Delete of itself when we never knew that
 //    account (INTEROP.md: its URL answers 410, so its key cannot be fetched,
 //    and there is nothing here to delete).
-
-function keyIdOf(signature: string | null): string | null {
-  if (!signature) return null;
-  const m = /keyId="([^"]+)"/.exec(signature);
-  return m ? m[1] : null;
-}
 
 function json(status: number, error: string): Response {
   return new Response(JSON.stringify({ error }), { status, headers: { "content-type": "application/json" } });
@@ -30,35 +38,145 @@ function hostOf(url: string): string | null {
   }
 }
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "https:" || u.protocol === "http:") && u.host.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const ACTIVITYPUB_TYPES = new Set(["application/activity+json", "application/ld+json", "application/json"]);
+
+/** Bounds on an inbox body; a real activity (a DM, a Follow, an Update of a profile) is far inside them. */
+export const INBOX_BODY_LIMITS = { depth: 32, values: 5_000, arrayLength: 500, contexts: 16 };
+
+/** Why a parsed inbox body is too deep or too large, or null. Iterative: deep input cannot overflow the stack. */
+export function inboxBodyProblem(root: unknown): string | null {
+  const L = INBOX_BODY_LIMITS;
+  const stack: [unknown, number][] = [[root, 1]];
+  let values = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (++values > L.values) return `The activity has more than ${L.values} values.`;
+    if (depth > L.depth) return `The activity is nested more than ${L.depth} levels deep.`;
+    if (Array.isArray(value)) {
+      if (value.length > L.arrayLength) return `The activity has a list of more than ${L.arrayLength} entries.`;
+      for (const v of value) stack.push([v, depth + 1]);
+    } else if (isObject(value)) {
+      const context = value["@context"];
+      if (Array.isArray(context) && context.length > L.contexts) return `The activity has more than ${L.contexts} @context entries.`;
+      for (const v of Object.values(value)) stack.push([v, depth + 1]);
+    }
+  }
+  return null;
+}
+
+/**
+ * The Signature header's parameters, read the way Fedify reads them (pairs
+ * split on commas; what does not parse is ignored); null when a parameter
+ * appears twice — Fedify would take the last, a reader of the first would be
+ * checking another key.
+ */
+function signatureParams(header: string): Map<string, string> | null {
+  const params = new Map<string, string>();
+  for (const pair of header.split(",")) {
+    const m = /^\s*([A-Za-z]+)=(?:"([^"]*)"|(\d+))\s*$/.exec(pair);
+    if (!m) continue;
+    if (params.has(m[1])) return null;
+    params.set(m[1], m[2] ?? m[3]);
+  }
+  return params;
+}
+
+/** What is wrong with a Signature header (and the Date it signs), or null. */
+function signatureProblem(header: string, date: string | null): string | null {
+  const params = signatureParams(header);
+  if (params === null) return "The Signature header gives a parameter twice.";
+  const keyId = params.get("keyId");
+  if (keyId === undefined || !isHttpUrl(keyId)) return "The signature's keyId is not an http(s) URL.";
+  const algorithm = params.get("algorithm");
+  if (algorithm !== undefined && !["rsa-sha256", "hs2019"].includes(algorithm.toLowerCase())) {
+    return `Signature algorithm "${algorithm}" is not supported (rsa-sha256 or hs2019).`;
+  }
+  const signature = params.get("signature");
+  if (signature !== undefined && !(signature.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(signature))) {
+    return "The signature is not base64.";
+  }
+  for (const name of ["created", "expires"]) {
+    const v = params.get(name);
+    if (v !== undefined && !/^\d{1,12}$/.test(v)) return `The signature's ${name} is not a time.`;
+  }
+  if (date === null || Number.isNaN(new Date(date).getTime())) return "The Date header is missing or not a date.";
+  return null;
+}
+
+/** Ids of the keys an embedded Linked Data Signature or Object Integrity Proof (as plain JSON) is made with. */
+function embeddedKeyIds(activity: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  const signature = activity.signature;
+  if (isObject(signature) && typeof signature.creator === "string") keys.push(signature.creator);
+  for (const proof of Array.isArray(activity.proof) ? activity.proof : [activity.proof]) {
+    if (isObject(proof)) keys.push(...idsOf(proof.verificationMethod));
+  }
+  return keys;
+}
+
 export async function refuseBlockedInboxPost(request: Request): Promise<Response | null> {
   const path = new URL(request.url).pathname;
   if (!/(^|\/)inbox$/.test(path)) return null;
-  const keyId = keyIdOf(request.headers.get("signature"));
-  if (!keyId) return null; // unsigned: Fedify answers 401
-  let signer: string;
-  try {
-    const u = new URL(keyId);
-    u.hash = "";
-    signer = u.href.replace(/\/main-key$/, "");
-  } catch {
-    return null;
-  }
-  if (await isBlocked(signer)) return json(403, "Blocked.");
+
+  const contentType = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (!ACTIVITYPUB_TYPES.has(contentType)) return json(415, "An inbox takes application/activity+json.");
 
   // The front server has capped the body at 1 MiB; Fedify reads the original after this.
-  const activity: unknown = await request
-    .clone()
-    .json()
-    .catch(() => null);
-  if (!isObject(activity)) return null; // Fedify answers 400
-  const actors = idsOf(activity.actor);
-  if (actors.length === 0) return null; // Fedify answers 400
+  const bytes = await request.clone().arrayBuffer();
+  let activity: unknown;
+  try {
+    activity = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (err) {
+    return json(400, err instanceof SyntaxError ? "The body is not JSON." : "The body is not UTF-8.");
+  }
+  if (!isObject(activity)) return json(400, "The body is not an activity.");
+  const tooBig = inboxBodyProblem(activity);
+  if (tooBig) return json(400, tooBig);
+
+  const signatureHeader = request.headers.get("signature");
+  let keyId: string | null = null;
+  if (signatureHeader !== null) {
+    const problem = signatureProblem(signatureHeader, request.headers.get("date"));
+    if (problem) return json(401, problem);
+    keyId = signatureParams(signatureHeader)!.get("keyId")!;
+    const u = new URL(keyId);
+    u.hash = "";
+    if (await isBlocked(u.href.replace(/\/main-key$/, ""))) return json(403, "Blocked.");
+  }
+
+  // The actors as Fedify will read them (JSON-LD), and as the JSON says.
+  const loader = safeDocumentLoader();
+  const actors = new Set(idsOf(activity.actor));
+  const keys = embeddedKeyIds(activity);
+  try {
+    const parsed = await Activity.fromJsonLd(activity, { documentLoader: loader, contextLoader: loader });
+    for (const id of [...parsed.actorIds, ...parsed.attributionIds]) actors.add(id.href);
+    for await (const proof of parsed.getProofs({ documentLoader: loader, contextLoader: loader })) {
+      if (proof.verificationMethodId) keys.push(proof.verificationMethodId.href);
+    }
+  } catch {
+    return json(400, "The body is not an ActivityPub activity.");
+  }
+  if (keyId !== null) keys.push(keyId);
+  if (actors.size === 0) return null; // Fedify answers 400
+
   for (const actor of actors) {
     if (await isBlocked(actor)) return json(403, "Blocked.");
-    if (hostOf(actor) !== hostOf(keyId)) return json(401, "The signature's key is not on the actor's server.");
+    for (const key of keys) {
+      if (hostOf(actor) === null || hostOf(actor) !== hostOf(key)) return json(401, "The signature's key is not on the actor's server.");
+    }
   }
-  const [actor] = actors;
-  if (hasType(activity, "Delete") && idOf(activity.object) === actor && !(await getRemoteActor(actor))) {
+  const actor = idsOf(activity.actor)[0];
+  if (keyId !== null && actor && hasType(activity, "Delete") && idOf(activity.object) === actor && !(await getRemoteActor(actor))) {
     return new Response(null, { status: 202 });
   }
   return null;

@@ -32,9 +32,12 @@ function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
   return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
 }
 
+function isInbox(req: http.IncomingMessage): boolean {
+  return /(^|\/)inbox\/?$/.test((req.url ?? "").split("?")[0]);
+}
+
 function bodyLimitFor(req: http.IncomingMessage, o: Pick<FrontOptions, "maxBodyBytes" | "maxInboxBodyBytes">): number {
-  const path = (req.url ?? "").split("?")[0];
-  return /(^|\/)inbox\/?$/.test(path) ? o.maxInboxBodyBytes : o.maxBodyBytes;
+  return isInbox(req) ? o.maxInboxBodyBytes : o.maxBodyBytes;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: object, extra: http.OutgoingHttpHeaders = {}) {
@@ -72,8 +75,22 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
     const limit = bodyLimitFor(req, o);
     const declared = Number(req.headers["content-length"] ?? "0");
     if (Number.isFinite(declared) && declared > limit) {
+      // Answer at once, then read and drop what the client is still sending
+      // for a few seconds: closing now would reset the connection under a
+      // client busy sending, which then sees a network error instead of the
+      // 413 (and retries).
       req.resume();
-      sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` });
+      const linger = setTimeout(() => req.socket.destroy(), 5_000);
+      req.once("end", () => clearTimeout(linger)).once("close", () => clearTimeout(linger));
+      sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` }, { connection: "keep-alive" });
+      return;
+    }
+
+    // An inbox takes POSTs (GET and HEAD go on to a 404 or a collection). Fedify
+    // would run a PUT, DELETE or PATCH to the shared inbox as if it were a POST.
+    if (isInbox(req) && !["GET", "HEAD", "POST"].includes(req.method ?? "")) {
+      req.resume();
+      sendJson(res, 405, { error: "An inbox takes POST requests." }, { allow: "GET, HEAD, POST" });
       return;
     }
 
