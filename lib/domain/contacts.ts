@@ -26,6 +26,17 @@ export async function getRemoteActor(id: string): Promise<RemoteActor | null> {
   return db().remoteActor.findUnique({ where: { id } });
 }
 
+/** What the inbox needs of a cached actor, read with one plain query (it runs for every incoming DM). */
+export async function getCachedActor(id: string): Promise<{ id: string; followersUrl: string | null; gone: boolean; fetchedAt: Date } | null> {
+  const rows = await db().$queryRawUnsafe<{ id: string; followersUrl: string | null; gone: bigint | number | boolean; fetchedAt: Date | string }[]>(
+    `SELECT "id", "followersUrl", "gone", "fetchedAt" FROM "RemoteActor" WHERE "id" = ?`,
+    id,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { id: r.id, followersUrl: r.followersUrl, gone: Boolean(Number(r.gone)), fetchedAt: r.fetchedAt instanceof Date ? r.fetchedAt : new Date(r.fetchedAt) };
+}
+
 export async function findRemoteActorByHandle(handle: string): Promise<RemoteActor | null> {
   return db().remoteActor.findFirst({ where: { handle }, orderBy: { fetchedAt: "desc" } });
 }
@@ -110,13 +121,13 @@ export async function isBlocked(actorOrUrl: string): Promise<boolean> {
   const parts = host.split(".");
   const domains = parts.map((_, i) => parts.slice(i).join(".")).filter((d) => d.includes(".") || d === host);
   const withPort = new URL(actorOrUrl).host.toLowerCase();
-  const hit = await db().block.findFirst({
-    where: {
-      OR: [
-        { kind: "actor", value: actorOrUrl },
-        { kind: "domain", value: { in: [...domains, withPort] } },
-      ],
-    },
-  });
-  return hit !== null;
+  const values = [...new Set([...domains, withPort])];
+  // Plain SQL: every inbox POST asks this at least twice, and Prisma's query
+  // building costs more than the lookup (two probes of the kind+value index).
+  const hit = await db().$queryRawUnsafe<unknown[]>(
+    `SELECT 1 FROM "Block" WHERE ("kind" = 'actor' AND "value" = ?) OR ("kind" = 'domain' AND "value" IN (${values.map(() => "?").join(", ")})) LIMIT 1`,
+    actorOrUrl,
+    ...values,
+  );
+  return hit.length > 0;
 }

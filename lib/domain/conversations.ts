@@ -11,18 +11,48 @@ const MAX_TEXT = 100_000;
 
 type Tx = Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0];
 
-async function findConversation(tx: Tx, refs: ThreadRef[], key: string): Promise<string | null> {
+/**
+ * The conversation these refs (in order) or, failing them, these people lead
+ * to, and the context/conversation URI that matched (already stored, so it
+ * need not be added again). Plain SQL: this runs for every incoming DM, and
+ * Prisma's query building costs more than these index lookups.
+ */
+async function findConversation(tx: Tx, refs: ThreadRef[], key: string): Promise<{ id: string; via: string | null } | null> {
   for (const ref of refs) {
     if (ref.kind === "inReplyTo") {
-      const parent = await tx.message.findUnique({ where: { objectId: ref.id }, select: { conversation: true } });
-      if (parent && parent.conversation.participantKey === key) return parent.conversation.id;
+      const parent = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT c."id" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE m."objectId" = ? AND c."participantKey" = ?`,
+        ref.id,
+        key,
+      );
+      if (parent[0]) return { id: parent[0].id, via: null };
     } else {
-      const hit = await tx.conversationRef.findFirst({ where: { uri: ref.id, conversation: { participantKey: key } } });
-      if (hit) return hit.conversationId;
+      const hit = await tx.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT r."conversationId" AS "id" FROM "ConversationRef" r JOIN "Conversation" c ON c."id" = r."conversationId"
+          WHERE r."uri" = ? AND c."participantKey" = ? LIMIT 1`,
+        ref.id,
+        key,
+      );
+      if (hit[0]) return { id: hit[0].id, via: ref.id };
     }
   }
-  const byPeople = await tx.conversation.findFirst({ where: { participantKey: key }, orderBy: { lastMessageAt: "desc" } });
-  return byPeople?.id ?? null;
+  const byPeople = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT "id" FROM "Conversation" WHERE "participantKey" = ? ORDER BY "lastMessageAt" DESC LIMIT 1`,
+    key,
+  );
+  return byPeople[0] ? { id: byPeople[0].id, via: null } : null;
+}
+
+/** Does the owner follow this actor (accepted or asked), or has the owner written in a conversation with them? */
+async function ownerKnows(tx: Tx, actorId: string): Promise<boolean> {
+  const rows = await tx.$queryRawUnsafe<{ known: bigint | number }[]>(
+    `SELECT EXISTS (SELECT 1 FROM "Follow" WHERE "direction" = 'out' AND "actorId" = ?)
+         OR EXISTS (SELECT 1 FROM "ConversationParticipant" p JOIN "Message" m ON m."conversationId" = p."conversationId"
+                     WHERE p."actorId" = ? AND m."direction" = 'out') AS "known"`,
+    actorId,
+    actorId,
+  );
+  return Number(rows[0]?.known ?? 0) === 1;
 }
 
 async function createConversation(tx: Tx, participants: string[], key: string, at: Date, isRequest: boolean) {
@@ -41,11 +71,7 @@ async function createConversation(tx: Tx, participants: string[], key: string, a
 
 async function addRefs(tx: Tx, conversationId: string, uris: string[]) {
   for (const uri of uris) {
-    await tx.conversationRef.upsert({
-      where: { uri_conversationId: { uri, conversationId } },
-      create: { uri, conversationId },
-      update: {},
-    });
+    await tx.$executeRawUnsafe(`INSERT INTO "ConversationRef" ("uri", "conversationId") VALUES (?, ?) ON CONFLICT DO NOTHING`, uri, conversationId);
   }
 }
 
@@ -61,44 +87,57 @@ export type IncomingMessage = {
   summary: string | null;
   attachments: unknown[];
   published: Date;
-  /** A stranger: neither followed by the owner nor written to before. */
-  isRequest: boolean;
+  /**
+   * A stranger: neither followed by the owner nor written to before. Only
+   * matters when the DM starts a conversation; left out, it is worked out
+   * then (inside the transaction) from the author.
+   */
+  isRequest?: boolean;
 };
 
 /** Store an incoming DM once; a repeat of the same object id is ignored. Returns the message id. */
 export async function storeIncomingMessage(m: IncomingMessage): Promise<{ messageId: string; conversationId: string; created: boolean }> {
   const key = participantKey(m.participants);
   return writeTransaction(async (tx) => {
-    const existing = await tx.message.findUnique({ where: { objectId: m.objectId } });
-    if (existing) return { messageId: existing.id, conversationId: existing.conversationId, created: false };
+    const existing = await tx.$queryRawUnsafe<{ id: string; conversationId: string }[]>(
+      `SELECT "id", "conversationId" FROM "Message" WHERE "objectId" = ?`,
+      m.objectId,
+    );
+    if (existing[0]) return { messageId: existing[0].id, conversationId: existing[0].conversationId, created: false };
+    const found = await findConversation(tx, m.refs, key);
     const conversationId =
-      (await findConversation(tx, m.refs, key)) ?? (await createConversation(tx, m.participants, key, m.published, m.isRequest));
-    await addRefs(tx, conversationId, m.refs.filter((r) => r.kind !== "inReplyTo").map((r) => r.id));
+      found?.id ??
+      (await createConversation(tx, m.participants, key, m.published, m.isRequest ?? !(await ownerKnows(tx, m.authorId))));
+    await addRefs(
+      tx,
+      conversationId,
+      m.refs.filter((r) => r.kind !== "inReplyTo" && r.id !== found?.via).map((r) => r.id),
+    );
     const id = newId();
-    await tx.message.create({
-      data: {
-        id,
-        conversationId,
-        objectId: m.objectId,
-        direction: "in",
-        authorId: m.authorId,
-        inReplyTo: m.inReplyTo,
-        html: m.html.slice(0, MAX_TEXT * 2),
-        text: m.text.slice(0, MAX_TEXT),
-        summary: m.summary,
-        attachments: JSON.stringify(m.attachments),
-        published: m.published,
-      },
-    });
-    const conv = await tx.conversation.findUniqueOrThrow({ where: { id: conversationId } });
-    await tx.conversation.update({
-      where: { id: conversationId },
-      data: {
-        unreadCount: { increment: 1 },
-        archived: false,
-        lastMessageAt: m.published > conv.lastMessageAt ? m.published : conv.lastMessageAt,
-      },
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt")
+       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      conversationId,
+      m.objectId,
+      m.authorId,
+      m.inReplyTo,
+      m.html.slice(0, MAX_TEXT * 2),
+      m.text.slice(0, MAX_TEXT),
+      m.summary,
+      JSON.stringify(m.attachments),
+      m.published,
+      new Date(),
+    );
+    // Dates are stored as ISO-8601 text in one fixed form, so they compare as text.
+    await tx.$executeRawUnsafe(
+      `UPDATE "Conversation" SET "unreadCount" = "unreadCount" + 1, "archived" = 0,
+              "lastMessageAt" = CASE WHEN "lastMessageAt" < ? THEN ? ELSE "lastMessageAt" END
+        WHERE "id" = ?`,
+      m.published,
+      m.published,
+      conversationId,
+    );
     return { messageId: id, conversationId, created: true };
   });
 }
@@ -129,7 +168,7 @@ export async function conversationForOutgoing(participants: string[], at: Date):
   const key = participantKey(participants);
   return writeTransaction(async (tx) => {
     const found = await findConversation(tx, [], key);
-    if (found) return { id: found, created: false };
+    if (found) return { id: found.id, created: false };
     return { id: await createConversation(tx, participants, key, at, false), created: true };
   });
 }

@@ -28,10 +28,26 @@ function toPerson(actorId: string, a?: { name: string | null; handle: string | n
   };
 }
 
+type ActorRow = { id: string; name: string | null; handle: string | null; host: string; iconUrl: string | null; gone: bigint | number | boolean };
+
+// The pages below read with plain SQL: every query Prisma builds costs about
+// half a millisecond before SQLite starts, and a page makes a dozen.
+
 async function people(ids: string[]): Promise<Map<string, Person>> {
-  const rows = await db().remoteActor.findMany({ where: { id: { in: [...new Set(ids)] } } });
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const unique = [...new Set(ids)];
+  const rows = unique.length
+    ? await db().$queryRawUnsafe<ActorRow[]>(
+        `SELECT "id", "name", "handle", "host", "iconUrl", "gone" FROM "RemoteActor" WHERE "id" IN (${marks(unique.length)})`,
+        ...unique,
+      )
+    : [];
+  const byId = new Map(rows.map((r) => [r.id, { ...r, gone: Boolean(Number(r.gone)) }]));
   return new Map(ids.map((id) => [id, toPerson(id, byId.get(id))]));
+}
+
+/** "?, ?, …" for an IN list of n values. */
+function marks(n: number): string {
+  return Array.from({ length: n }, () => "?").join(", ");
 }
 
 export type ConversationSummary = {
@@ -45,41 +61,118 @@ export type ConversationSummary = {
   archived: boolean;
 };
 
-function tabWhere(tab: Tab) {
-  if (tab === "requests") return { isRequest: true };
-  if (tab === "archived") return { archived: true, isRequest: false };
-  return { archived: false, isRequest: false };
+/** How many conversations a list page shows, newest first (older ones: `before`, the last one's cursor). */
+export const CONVERSATION_PAGE_SIZE = 50;
+
+type SummaryRow = {
+  id: string;
+  lastMessageAt: Date | string;
+  unreadCount: bigint | number;
+  isRequest: bigint | number | boolean;
+  archived: bigint | number | boolean;
+  lastId: string | null;
+};
+
+const TAB_SQL: Record<Tab, string> = {
+  inbox: `"archived" = 0 AND "isRequest" = 0`,
+  requests: `"isRequest" = 1`,
+  archived: `"archived" = 1 AND "isRequest" = 0`,
+};
+
+/** How much of the last message's text is read for its preview (more only when that is not enough). */
+const PREVIEW_READ = 1000;
+const PREVIEW_CHARS = 160;
+
+function previewOf(text: string): string {
+  return text.replace(/\s+/g, " ").slice(0, PREVIEW_CHARS);
 }
 
-export async function listConversationSummaries(tab: Tab): Promise<ConversationSummary[]> {
-  const convs = await db().conversation.findMany({
-    where: tabWhere(tab),
-    orderBy: { lastMessageAt: "desc" },
-    take: 500,
-    include: { participants: true, messages: { orderBy: { published: "desc" }, take: 1 } },
-  });
-  const map = await people(convs.flatMap((c) => c.participants.map((p) => p.actorId)));
-  return convs.map((c) => {
-    const last = c.messages[0];
+/**
+ * One page of a folder, newest first. Plain SQL: the newest message of each
+ * conversation comes from the (conversationId, published) index, one probe
+ * per conversation, where Prisma's nested `take: 1` reads every message of
+ * every listed conversation. `before` is a cursor from a previous page
+ * (`${lastMessageAt ISO}|${id}` of its last conversation).
+ */
+export async function listConversationSummaries(tab: Tab, opts: { limit?: number; before?: string } = {}): Promise<ConversationSummary[]> {
+  const limit = Math.max(1, Math.min(opts.limit ?? CONVERSATION_PAGE_SIZE, 500));
+  const cursor = parseCursor(opts.before);
+  const rows = await db().$queryRawUnsafe<SummaryRow[]>(
+    `SELECT c."id", c."lastMessageAt", c."unreadCount", c."isRequest", c."archived",
+            (SELECT m."id" FROM "Message" m WHERE m."conversationId" = c."id" ORDER BY m."published" DESC LIMIT 1) AS "lastId"
+       FROM "Conversation" c
+      WHERE ${TAB_SQL[tab]}${cursor ? ` AND (c."lastMessageAt" < ? OR (c."lastMessageAt" = ? AND c."id" < ?))` : ""}
+      ORDER BY c."lastMessageAt" DESC, c."id" DESC
+      LIMIT ?`,
+    ...(cursor ? [cursor.at, cursor.at, cursor.id] : []),
+    limit,
+  );
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const participantRows = await db().$queryRawUnsafe<{ conversationId: string; actorId: string }[]>(
+    `SELECT "conversationId", "actorId" FROM "ConversationParticipant" WHERE "conversationId" IN (${marks(ids.length)})`,
+    ...ids,
+  );
+  const lastIds = rows.map((r) => r.lastId).filter((x): x is string => x !== null);
+  const lastRows = lastIds.length
+    ? await db().$queryRawUnsafe<{ id: string; direction: string; deletedAt: unknown; text: string; length: bigint | number }[]>(
+        `SELECT "id", "direction", "deletedAt", substr("text", 1, ${PREVIEW_READ}) AS "text", length("text") AS "length" FROM "Message" WHERE "id" IN (${marks(lastIds.length)})`,
+        ...lastIds,
+      )
+    : [];
+  const last = new Map(lastRows.map((r) => [r.id, r]));
+  // A preview cut short by much whitespace: read the whole text (rare).
+  for (const r of lastRows) {
+    if (Number(r.length) > PREVIEW_READ && previewOf(r.text).length < PREVIEW_CHARS) {
+      const full = await db().message.findUnique({ where: { id: r.id }, select: { text: true } });
+      if (full) r.text = full.text;
+    }
+  }
+  const byConversation = new Map<string, string[]>();
+  for (const p of participantRows) {
+    const list = byConversation.get(p.conversationId) ?? [];
+    list.push(p.actorId);
+    byConversation.set(p.conversationId, list);
+  }
+  const map = await people(participantRows.map((p) => p.actorId));
+  return rows.map((c) => {
+    const m = c.lastId ? last.get(c.lastId) : undefined;
     return {
       id: c.id,
-      participants: c.participants.map((p) => map.get(p.actorId)!),
-      lastMessageAt: c.lastMessageAt,
-      unread: c.unreadCount,
-      preview: last ? (last.deletedAt ? "Message deleted" : last.text.replace(/\s+/g, " ").slice(0, 160)) : "",
-      previewFromMe: last?.direction === "out",
-      isRequest: c.isRequest,
-      archived: c.archived,
+      participants: (byConversation.get(c.id) ?? []).map((a) => map.get(a)!),
+      lastMessageAt: toDate(c.lastMessageAt),
+      unread: Number(c.unreadCount),
+      preview: m ? (m.deletedAt !== null ? "Message deleted" : previewOf(m.text)) : "",
+      previewFromMe: m?.direction === "out",
+      isRequest: Boolean(Number(c.isRequest)),
+      archived: Boolean(Number(c.archived)),
     };
   });
 }
 
+/** The cursor for the page after this one (pass as `before`). */
+export function conversationCursor(c: Pick<ConversationSummary, "id" | "lastMessageAt">): string {
+  return `${c.lastMessageAt.toISOString()}|${c.id}`;
+}
+
+function parseCursor(before: string | undefined): { at: Date; id: string } | null {
+  if (!before) return null;
+  const i = before.indexOf("|");
+  const at = new Date(before.slice(0, i));
+  return i > 0 && !Number.isNaN(at.getTime()) ? { at, id: before.slice(i + 1) } : null;
+}
+
+function toDate(v: Date | string | number): Date {
+  return v instanceof Date ? v : new Date(v);
+}
+
 export async function tabCounts(): Promise<{ inboxUnread: number; requests: number }> {
-  const [unread, requests] = await Promise.all([
-    db().conversation.aggregate({ where: { isRequest: false }, _sum: { unreadCount: true } }),
-    db().conversation.count({ where: { isRequest: true } }),
-  ]);
-  return { inboxUnread: unread._sum.unreadCount ?? 0, requests };
+  // One statement, and both parts read the (isRequest, archived, lastMessageAt) index plus rows with unread messages only.
+  const rows = await db().$queryRawUnsafe<{ unread: bigint | number | null; requests: bigint | number }[]>(
+    `SELECT (SELECT sum("unreadCount") FROM "Conversation" WHERE "isRequest" = 0 AND "unreadCount" > 0) AS "unread",
+            (SELECT count(*) FROM "Conversation" WHERE "isRequest" = 1) AS "requests"`,
+  );
+  return { inboxUnread: Number(rows[0]?.unread ?? 0), requests: Number(rows[0]?.requests ?? 0) };
 }
 
 export type DeliveryView = { id: number; recipient: Person | null; inbox: string; state: "queued" | "delivered" | "failed"; lastStatus: number | null; lastError: string | null; attempts: number };
@@ -107,7 +200,37 @@ export type ThreadView = {
   archived: boolean;
   /** The servers that hold a copy: this one and each participant's. */
   readableBy: string[];
+  /** The newest messages (at most THREAD_PAGE_SIZE, or the `limit` asked for), oldest first. */
   messages: MessageView[];
+  /** There are older messages: pass this as `before` to get the page before these; null when these are all. */
+  earlier: string | null;
+};
+
+/** How many messages a thread page shows: the newest ones; older ones page in with `before`. */
+export const THREAD_PAGE_SIZE = 50;
+
+type MessageRow = {
+  id: string;
+  direction: string;
+  authorId: string;
+  html: string;
+  text: string;
+  summary: string | null;
+  attachments: string;
+  published: Date | string;
+  updated: Date | string | null;
+  deletedAt: Date | string | null;
+};
+
+type DeliveryRow = {
+  id: bigint | number;
+  messageId: string;
+  recipient: string | null;
+  inbox: string;
+  state: string;
+  lastStatus: bigint | number | null;
+  lastError: string | null;
+  attempts: bigint | number;
 };
 
 function parseAttachments(json: string): Attachment[] {
@@ -123,15 +246,69 @@ function parseAttachments(json: string): Attachment[] {
   }
 }
 
-export async function getThread(id: string): Promise<ThreadView | null> {
-  const c = await db().conversation.findUnique({
-    where: { id },
-    include: {
-      participants: true,
-      messages: { orderBy: { published: "asc" }, include: { deliveries: { orderBy: { id: "asc" } } } },
-    },
-  });
-  if (!c) return null;
+/**
+ * A conversation with its newest messages (a page of THREAD_PAGE_SIZE), or the
+ * page before message `before`. Rendering a thousand-message thread at once
+ * costs the server over a second and the browser megabytes of HTML.
+ */
+export async function getThread(id: string, opts: { before?: string; limit?: number } = {}): Promise<ThreadView | null> {
+  const limit = Math.max(1, Math.min(opts.limit ?? THREAD_PAGE_SIZE, 1000));
+  const convRows = await db().$queryRawUnsafe<{ id: string; isRequest: bigint | number | boolean; archived: bigint | number | boolean }[]>(
+    `SELECT "id", "isRequest", "archived" FROM "Conversation" WHERE "id" = ?`,
+    id,
+  );
+  if (!convRows[0]) return null;
+  const participantRows = await db().$queryRawUnsafe<{ actorId: string }[]>(
+    `SELECT "actorId" FROM "ConversationParticipant" WHERE "conversationId" = ?`,
+    id,
+  );
+  const anchor = opts.before
+    ? (
+        await db().$queryRawUnsafe<{ id: string; published: Date | string }[]>(
+          `SELECT "id", "published" FROM "Message" WHERE "id" = ? AND "conversationId" = ?`,
+          opts.before,
+          id,
+        )
+      )[0]
+    : undefined;
+  const newestFirst = await db().$queryRawUnsafe<MessageRow[]>(
+    `SELECT "id", "direction", "authorId", "html", "text", "summary", "attachments", "published", "updated", "deletedAt"
+       FROM "Message"
+      WHERE "conversationId" = ?${anchor ? ` AND ("published" < ? OR ("published" = ? AND "id" < ?))` : ""}
+      ORDER BY "published" DESC, "id" DESC
+      LIMIT ?`,
+    id,
+    ...(anchor ? [toDate(anchor.published), toDate(anchor.published), anchor.id] : []),
+    limit + 1,
+  );
+  const more = newestFirst.length > limit;
+  const page = newestFirst.slice(0, limit).reverse();
+  // Not the body: the signed activity, kilobytes per row, is never shown.
+  const deliveryRows = page.length
+    ? await db().$queryRawUnsafe<DeliveryRow[]>(
+        `SELECT "id", "messageId", "recipient", "inbox", "state", "lastStatus", "lastError", "attempts"
+           FROM "Delivery" WHERE "messageId" IN (${marks(page.length)}) ORDER BY "id"`,
+        ...page.map((m) => m.id),
+      )
+    : [];
+  const deliveriesOf = new Map<string, DeliveryRow[]>();
+  for (const d of deliveryRows) {
+    const list = deliveriesOf.get(d.messageId) ?? [];
+    list.push(d);
+    deliveriesOf.set(d.messageId, list);
+  }
+  const c = {
+    id: convRows[0].id,
+    isRequest: Boolean(Number(convRows[0].isRequest)),
+    archived: Boolean(Number(convRows[0].archived)),
+    participants: participantRows,
+    messages: page.map((m) => ({
+      ...m,
+      published: toDate(m.published),
+      updated: m.updated === null ? null : toDate(m.updated),
+      deliveries: (deliveriesOf.get(m.id) ?? []).map((d) => ({ ...d, id: Number(d.id), lastStatus: d.lastStatus === null ? null : Number(d.lastStatus), attempts: Number(d.attempts) })),
+    })),
+  };
   const map = await people([...c.participants.map((p) => p.actorId), ...c.messages.map((m) => m.authorId).filter((a) => !a.startsWith(env().origin))]);
   const participants = c.participants.map((p) => map.get(p.actorId)!);
   const ownHost = new URL(env().origin).host;
@@ -143,6 +320,7 @@ export async function getThread(id: string): Promise<ThreadView | null> {
     isRequest: c.isRequest,
     archived: c.archived,
     readableBy: servers,
+    earlier: more && page.length > 0 ? page[0].id : null,
     messages: c.messages.map((m) => {
       const latestPerRecipient = new Map<string, (typeof m.deliveries)[number]>();
       for (const d of m.deliveries) latestPerRecipient.set(d.recipient ?? d.inbox, d);
@@ -172,7 +350,8 @@ export async function getThread(id: string): Promise<ThreadView | null> {
 }
 
 export async function markRead(id: string): Promise<void> {
-  await db().conversation.updateMany({ where: { id, unreadCount: { gt: 0 } }, data: { unreadCount: 0 } });
+  // Every thread page load calls this; usually nothing is unread and nothing is written.
+  await db().$executeRawUnsafe(`UPDATE "Conversation" SET "unreadCount" = 0 WHERE "id" = ? AND "unreadCount" > 0`, id);
 }
 
 export async function setArchived(id: string, archived: boolean): Promise<void> {
@@ -188,12 +367,19 @@ export async function deleteConversation(id: string): Promise<void> {
   await db().conversation.deleteMany({ where: { id } });
 }
 
-/** A fingerprint of everything the UI shows; when it changes, open pages refresh. */
+/**
+ * A fingerprint of everything the UI shows; when it changes, open pages
+ * refresh. Every open page asks once a second, so each part is an index
+ * probe, not a scan: max(rowid) for new messages (messages only go away with
+ * their conversation, which the Conversation part sees), max(id) for new
+ * deliveries (never deleted), and max() of indexed timestamps for edits,
+ * deletions and delivery state changes.
+ */
 export async function changeFingerprint(): Promise<string> {
   const rows = await db().$queryRawUnsafe<{ m: unknown; d: unknown; c: unknown; u: unknown; f: unknown }[]>(
     `SELECT
-       (SELECT count(*) || ':' || coalesce(max(createdAt), '') || ':' || coalesce(max(updated), '') || ':' || coalesce(max(deletedAt), '') FROM Message) AS m,
-       (SELECT count(*) || ':' || coalesce(max(updatedAt), '') FROM Delivery) AS d,
+       (SELECT coalesce(max(rowid), 0) FROM Message) || ':' || (SELECT coalesce(max(updated), '') FROM Message) || ':' || (SELECT coalesce(max(deletedAt), '') FROM Message) AS m,
+       (SELECT coalesce(max(id), 0) FROM Delivery) || ':' || (SELECT coalesce(max(updatedAt), '') FROM Delivery) AS d,
        (SELECT count(*) || ':' || coalesce(sum(unreadCount), 0) || ':' || coalesce(sum(isRequest), 0) || ':' || coalesce(sum(archived), 0) FROM Conversation) AS c,
        (SELECT count(*) || ':' || coalesce(max(createdAt), '') FROM Follow) AS f,
        (SELECT coalesce(sum(state = 'accepted'), 0) FROM Follow) AS u`,

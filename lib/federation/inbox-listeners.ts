@@ -18,14 +18,14 @@ import { extractDmContent } from "../activitypub/content";
 import { participantsOf, threadRefs } from "../activitypub/conversation";
 import { idsOf, isObject, type JsonObject } from "../activitypub/values";
 import {
+  getCachedActor,
   getFollow,
   isBlocked,
   markActorGone,
-  ownerFollows,
   recordFollow,
   removeFollow,
 } from "../domain/contacts";
-import { deleteIncomingMessage, editIncomingMessage, ownerHasWrittenTo, storeIncomingMessage } from "../domain/conversations";
+import { deleteIncomingMessage, editIncomingMessage, storeIncomingMessage } from "../domain/conversations";
 import { getOwner } from "../domain/owner";
 import { getSetting } from "../domain/settings";
 import { rememberActor } from "./lookup";
@@ -39,18 +39,55 @@ import { actorUrl } from "./paths";
 
 type Ctx = InboxContext<void>;
 
+/** The owner's actor URL, once known: the username never changes after setup, and every activity asks. */
+let ownerUrl: string | null = null;
+
 async function ownerActorUrl(): Promise<string | null> {
+  if (ownerUrl) return ownerUrl;
   const owner = await getOwner();
-  return owner ? actorUrl(owner.username) : null;
+  if (owner) ownerUrl = actorUrl(owner.username);
+  return ownerUrl;
 }
 
 /** The sender, cached; null when blocked or unknown. */
+/**
+ * The actor Fedify parsed must be an `actor` the JSON as received names
+ * literally: a remote @context can rename properties, and one that changes
+ * between the inbox guard's read and Fedify's could make Fedify see another actor.
+ */
+async function actorAsReceived(activity: Activity): Promise<boolean> {
+  const parsed = activity.actorId?.href;
+  const json = await raw(activity);
+  return parsed !== undefined && idsOf(json.actor).includes(parsed);
+}
+
 async function senderOf(activity: Activity, ctx: Ctx): Promise<Actor | null> {
+  if (!(await actorAsReceived(activity))) return null;
   const actor = await activity.getActor({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
   if (!actor || !isActor(actor) || !actor.id) return null;
   if (await isBlocked(actor.id.href)) return null;
   await rememberActor(actor);
   return actor;
+}
+
+/**
+ * How long a cached actor stands in for fetching the sender again when a DM
+ * arrives. Fedify has already checked the signature with the sender's key,
+ * and a profile change comes as Update{Person}, which refetches.
+ */
+const DM_SENDER_CACHE_MS = 60 * 60_000;
+
+/** The sender of a DM: the cached actor while fresh, else fetched as senderOf does; null when blocked or unknown. */
+async function dmSenderOf(activity: Activity, ctx: Ctx): Promise<{ id: URL; followersUrl: string | null } | null> {
+  if (!(await actorAsReceived(activity))) return null;
+  const actorId = activity.actorId?.href;
+  const cached = actorId ? await getCachedActor(actorId) : null;
+  if (cached && !cached.gone && Date.now() - cached.fetchedAt.getTime() < DM_SENDER_CACHE_MS) {
+    if (await isBlocked(cached.id)) return null;
+    return { id: new URL(cached.id), followersUrl: cached.followersUrl };
+  }
+  const actor = await senderOf(activity, ctx);
+  return actor?.id ? { id: actor.id, followersUrl: actor.followersId?.href ?? null } : null;
 }
 
 /** The raw JSON as received: Fedify keeps it, with properties its vocabulary does not know (conversation, _misskey_content). */
@@ -62,6 +99,8 @@ async function raw(obj: { toJsonLd(): Promise<unknown> }): Promise<JsonObject> {
 export async function onFollow(ctx: Ctx, follow: Follow): Promise<void> {
   const me = await ownerActorUrl();
   if (!me || follow.objectId?.href !== me || !follow.id) return;
+  // The Follow as received, taken before getActor() swaps the actor's id for the whole fetched document.
+  const followJson = await raw(follow);
   const actor = await senderOf(follow, ctx);
   if (!actor?.id) return;
   const owner = (await getOwner())!;
@@ -71,10 +110,11 @@ export async function onFollow(ctx: Ctx, follow: Follow): Promise<void> {
   const existing = await getFollow("in", follower.id);
   const state = existing?.state === "accepted" || !approve ? "accepted" : "pending";
   await recordFollow("in", follower.id, follow.id.href, state);
-  if (state === "accepted") await acceptFollow(owner, follower, await raw(follow));
+  if (state === "accepted") await acceptFollow(owner, follower, followJson);
 }
 
 export async function onUndo(ctx: Ctx, undo: Undo): Promise<void> {
+  if (!(await actorAsReceived(undo))) return;
   const actorId = undo.actorId?.href;
   if (!actorId) return;
   const object = await undo.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader }).catch(() => null);
@@ -88,6 +128,7 @@ export async function onUndo(ctx: Ctx, undo: Undo): Promise<void> {
 }
 
 export async function onAccept(ctx: Ctx, accept: Accept): Promise<void> {
+  if (!(await actorAsReceived(accept))) return;
   const actorId = accept.actorId?.href;
   if (!actorId) return;
   const existing = await getFollow("out", actorId);
@@ -102,12 +143,14 @@ export async function onAccept(ctx: Ctx, accept: Accept): Promise<void> {
 }
 
 export async function onReject(_ctx: Ctx, reject: Reject): Promise<void> {
+  if (!(await actorAsReceived(reject))) return;
   const actorId = reject.actorId?.href;
   // A Reject of a pending or accepted follow: we do not (or no longer) follow them.
   if (actorId) await removeFollow("out", actorId);
 }
 
 export async function onBlock(_ctx: Ctx, block: Block): Promise<void> {
+  if (!(await actorAsReceived(block))) return;
   const me = await ownerActorUrl();
   const actorId = block.actorId?.href;
   if (!me || !actorId || block.objectId?.href !== me) return;
@@ -133,18 +176,17 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
   const activityJson = await raw(create);
   const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
   const full = { ...activityJson, object: objectJson };
-  const sender = await senderOf(create, ctx);
-  if (!sender?.id) return;
+  const sender = await dmSenderOf(create, ctx);
+  if (!sender) return;
   // The object must come from the sender's own server (no forged attribution).
   const author = idsOf(objectJson.attributedTo)[0] ?? sender.id.href;
   if (author !== sender.id.href || object.id.host !== sender.id.host) return;
-  const followers = sender.followersId ? [sender.followersId.href] : [];
+  const followers = sender.followersUrl ? [sender.followersUrl] : [];
   if (!isDirectMessage(full, { followersCollections: followers })) return;
   if (!audienceIncludes(activityJson, objectJson, me)) return;
 
   const participants = participantsOf(objectJson, activityJson).filter((p) => p !== me);
   const content = extractDmContent(objectJson);
-  const known = (await ownerFollows(sender.id.href)) || (await ownerHasWrittenTo(sender.id.href));
   const published = typeof objectJson.published === "string" && !Number.isNaN(Date.parse(objectJson.published)) ? new Date(objectJson.published) : new Date();
   await storeIncomingMessage({
     objectId: object.id.href,
@@ -157,17 +199,19 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
     summary: content.contentWarning,
     attachments: content.attachments,
     published: published > new Date(Date.now() + 5 * 60_000) ? new Date() : published,
-    isRequest: !known,
+    // isRequest left out: worked out only if this DM starts a conversation
+    // (a stranger: the owner neither follows nor has written to the sender).
   });
 }
 
 export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {
+  // Raw JSON first: getActor() (in senderOf) drops Fedify's copy of the JSON as received.
+  const activityJson = await raw(update);
   const sender = await senderOf(update, ctx);
   if (!sender?.id) return;
   const object = await update.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
   if (!object?.id) return;
   if (isActor(object)) return; // Update{Person}: rememberActor above already refreshed the cache
-  const activityJson = await raw(update);
   const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
   const updated = typeof objectJson.updated === "string" ? new Date(objectJson.updated) : null;
   if (!updated || Number.isNaN(updated.getTime())) return;
@@ -182,6 +226,7 @@ export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {
 }
 
 export async function onDelete(_ctx: Ctx, del: Delete): Promise<void> {
+  if (!(await actorAsReceived(del))) return;
   const actorId = del.actorId?.href;
   const objectId = del.objectId?.href;
   if (!actorId || !objectId) return;

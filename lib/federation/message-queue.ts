@@ -28,6 +28,9 @@ export type SqliteMessageQueueOptions = {
   retryDelayMs?: (attempt: number) => number;
 };
 
+/** Rows per INSERT statement (SQLite allows 32,766 parameters; 4 per row). */
+const INSERT_CHUNK = 500;
+
 const DEFAULTS = {
   pollIntervalMs: 500,
   leaseMs: 60_000,
@@ -53,20 +56,30 @@ export class SqliteMessageQueue implements MessageQueue {
     await this.enqueueMany([message], options);
   }
 
-  /** One INSERT for all, so a fan-out is committed together or not at all. */
+  /**
+   * One INSERT for all, so a fan-out is committed together or not at all. It
+   * runs in a transaction of its own: the connection is shared, and a plain
+   * statement issued while another caller's interactive transaction is open
+   * (the inbox worker storing a DM, say) would join that transaction, so it
+   * would not be durable when this resolves (and Fedify answers 202) but only
+   * at that transaction's COMMIT, and a rollback would take it along. Prisma
+   * starts transactions one at a time, so inside ours nothing else is open.
+   */
   async enqueueMany(messages: unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
     if (messages.length === 0) return;
     const now = new Date();
     // The interface forbids negative delays; clamp rather than fail a fan-out.
     const delay = options?.delay ? Math.max(0, durationToMs(options.delay, now)) : 0;
     const availableAt = new Date(now.getTime() + delay);
-    await db().queueMessage.createMany({
-      data: messages.map((m) => ({
-        queue: this.name,
-        payload: JSON.stringify(m) ?? "null",
-        availableAt,
-        createdAt: now,
-      })),
+    const rows = messages.map((m) => [this.name, JSON.stringify(m) ?? "null", availableAt, now] as const);
+    await db().$transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = rows.slice(i, i + INSERT_CHUNK);
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "QueueMessage" ("queue", "payload", "availableAt", "attempts", "createdAt") VALUES ${chunk.map(() => "(?, ?, ?, 0, ?)").join(", ")}`,
+          ...chunk.flat(),
+        );
+      }
     });
     wakeUp(this.name);
   }
@@ -109,29 +122,29 @@ export class SqliteMessageQueue implements MessageQueue {
   }
 
   /**
-   * Claim the oldest due message. The UPDATE only succeeds if the row still
-   * has the attempt count we read and no live lease, so of two listeners that
-   * saw the same row exactly one wins; the other tries the next candidate.
+   * Claim the oldest due message: one UPDATE … RETURNING, which SQLite runs
+   * atomically, so of two listeners (in this process or another) exactly one
+   * gets a given row. Claiming sets the lease and counts the attempt.
+   * Plain SQL rather than three Prisma calls: this runs once per message, and
+   * Prisma's query building costs more than SQLite's work here.
    */
   async #claim(): Promise<Claimed | null> {
     const now = new Date();
-    const free = { OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
-    const candidates = await db().queueMessage.findMany({
-      where: { queue: this.name, availableAt: { lte: now }, ...free },
-      orderBy: [{ availableAt: "asc" }, { id: "asc" }],
-      select: { id: true, attempts: true },
-      take: Math.max(2, this.#opts.concurrency + 1),
-    });
-    for (const c of candidates) {
-      const { count } = await db().queueMessage.updateMany({
-        where: { id: c.id, attempts: c.attempts, ...free },
-        data: { lockedUntil: new Date(now.getTime() + this.#opts.leaseMs), attempts: c.attempts + 1 },
-      });
-      if (count !== 1) continue;
-      const row = await db().queueMessage.findUnique({ where: { id: c.id }, select: { payload: true } });
-      if (row) return { id: c.id, attempts: c.attempts + 1, payload: row.payload };
-    }
-    return null;
+    const rows = await db().$queryRawUnsafe<{ id: bigint | number; attempts: bigint | number; payload: string }[]>(
+      `UPDATE "QueueMessage" SET "lockedUntil" = ?, "attempts" = "attempts" + 1
+        WHERE "id" = (SELECT "id" FROM "QueueMessage"
+                       WHERE "queue" = ? AND "availableAt" <= ? AND ("lockedUntil" IS NULL OR "lockedUntil" <= ?)
+                       ORDER BY "availableAt", "id" LIMIT 1)
+          AND ("lockedUntil" IS NULL OR "lockedUntil" <= ?)
+        RETURNING "id", "attempts", "payload"`,
+      new Date(now.getTime() + this.#opts.leaseMs),
+      this.name,
+      now,
+      now,
+      now,
+    );
+    const row = rows[0];
+    return row ? { id: Number(row.id), attempts: Number(row.attempts), payload: row.payload } : null;
   }
 
   async #run(msg: Claimed, handler: (message: any) => Promise<void> | void): Promise<void> {
@@ -156,7 +169,7 @@ export class SqliteMessageQueue implements MessageQueue {
     let renewing: Promise<unknown> = Promise.resolve();
     const renew = setInterval(() => {
       renewing = db()
-        .queueMessage.updateMany({ where: mine, data: { lockedUntil: new Date(Date.now() + this.#opts.leaseMs) } })
+        .$executeRawUnsafe(`UPDATE "QueueMessage" SET "lockedUntil" = ? WHERE "id" = ? AND "attempts" = ?`, new Date(Date.now() + this.#opts.leaseMs), msg.id, msg.attempts)
         .catch((error) => console.error(`queue ${this.name}: cannot renew the lease of message ${msg.id}:`, error));
     }, Math.max(50, Math.floor(this.#opts.leaseMs / 3)));
     renew.unref();
@@ -176,7 +189,7 @@ export class SqliteMessageQueue implements MessageQueue {
 
     if (!failed) {
       // Done, whoever holds the lease now: the work happened.
-      await db().queueMessage.deleteMany({ where: { id: msg.id } });
+      await db().$executeRawUnsafe(`DELETE FROM "QueueMessage" WHERE "id" = ?`, msg.id);
       return;
     }
     if (msg.attempts >= this.#opts.maxAttempts) {

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Fan-out: one DM to R recipients on R loopback actors served by the bench
+// peer. Measures from the moment sendDirectMessage is called (in a tsx
+// process, like `moiety dm send`) to the last 202 the peer sends. Runs twice:
+// "cold" (nobody looked up yet: the send resolves all R actors itself) and
+// "warm" (actors already cached, as after the compose form's lookups).
+//
+//   node scripts/bench/fanout.mjs [--recipients 100]
+
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { ROOT, prepareInstance, removeTempDirs, serve, sleep } from "./lib/moiety.mjs";
+import { startPeer } from "./lib/peer.mjs";
+import { figure, markdownTable, parseArgs, printFigure } from "./lib/report.mjs";
+
+export const FANOUT_DEFAULTS = { recipients: 100, timeout: 60 };
+
+function sendOnce(inst, urls, extra = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/bench/fanout-send.ts"), ...urls, ...extra], {
+      cwd: ROOT,
+      env: { ...process.env, MOIETY_DATA_DIR: inst.dataDir, MOIETY_ORIGIN: inst.origin, MOIETY_ALLOW_PRIVATE_ADDRESSES: "1", NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").at(-1);
+      if (code !== 0 || !line) reject(new Error(`fanout-send failed (${code}): ${err.slice(-2000)}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+/** Wait until the peer has answered `count` POSTs after index `from`; returns their epoch times. */
+async function waitForPosts(peer, from, count, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (peer.inboxLog.length - from < count && Date.now() < deadline) await sleep(10);
+  return peer.inboxLog.slice(from).map((e) => performance.timeOrigin + e.at);
+}
+
+export async function runFanout(options = {}) {
+  const o = { ...FANOUT_DEFAULTS, ...options };
+  const log = (m) => console.error(`[fanout] ${m}`);
+  const peer = await startPeer({ actors: o.recipients });
+  const inst = await prepareInstance();
+  const server = await serve(inst);
+  const urls = peer.actors.map((a) => a.id);
+  const figures = [];
+  try {
+    const runs = [];
+    for (const mode of ["cold", "warm"]) {
+      const from = peer.inboxLog.length;
+      const getsBefore = peer.stats.actorGets;
+      const r = await sendOnce(inst, urls, mode === "warm" ? ["--resolve-first"] : []);
+      const times = await waitForPosts(peer, from, o.recipients, o.timeout * 1000);
+      const last = Math.max(...times);
+      const first = Math.min(...times);
+      runs.push({ mode, ...r, delivered: times.length, toLast: last - r.sendStart, sendMs: r.sendEnd - r.sendStart, firstAfterQueued: first - r.sendEnd, spread: last - first, actorGets: peer.stats.actorGets - getsBefore });
+      log(`${mode}: ${times.length}/${o.recipients} delivered; send() ${Math.round(r.sendEnd - r.sendStart)} ms, last 202 after ${Math.round(last - r.sendStart)} ms`);
+    }
+    const [cold, warm] = runs;
+    figures.push(
+      figure("fanout", "send → last 202, actors cached", warm.toLast, "ms", ["<", 2000], `${o.recipients} recipients, ${warm.delivered} delivered`),
+      figure("fanout", "  of which sendDirectMessage()", warm.sendMs, "ms"),
+      figure("fanout", "  of which queued → first POST", warm.firstAfterQueued, "ms", null, "the server's delivery worker polls every 500 ms for rows the CLI queued"),
+      figure("fanout", "  of which first → last POST", warm.spread, "ms"),
+      figure("fanout", "send → last 202, nobody looked up yet", cold.toLast, "ms", ["<", 2000], `${cold.delivered} delivered, ${cold.actorGets} actor fetches`),
+      figure("fanout", "  of which sendDirectMessage() incl. lookups", cold.sendMs, "ms"),
+    );
+  } finally {
+    await server.stop();
+    await peer.close();
+  }
+  return figures;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await runFanout(parseArgs(process.argv.slice(2), FANOUT_DEFAULTS));
+  for (const f of figures) printFigure(f);
+  console.log(markdownTable(figures));
+  if (!process.argv.includes("--keep")) removeTempDirs();
+}
