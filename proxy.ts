@@ -34,11 +34,23 @@ export async function proxy(request: NextRequest) {
     const refused = await refuseBlockedInboxPost(request);
     if (refused) return refused;
   }
-  return federation().fetch(request, {
+  const response = await federation().fetch(request, {
     contextData: undefined,
     onNotFound: () => page(request),
     onNotAcceptable: () => page(request),
   });
+  return jsonErrors(response);
+}
+
+/** Fedify answers refused requests in plain text; servers and people get the same reason as JSON. */
+async function jsonErrors(response: Response): Promise<Response> {
+  if (response.status < 400 || response.status >= 500) return response;
+  if ((response.headers.get("content-type") ?? "").includes("json")) return response;
+  const reason = (await response.text()).trim() || response.statusText;
+  const headers = new Headers(response.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  headers.delete("content-length");
+  return new Response(JSON.stringify({ error: reason }), { status: response.status, headers });
 }
 
 export const config = {

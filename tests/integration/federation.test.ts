@@ -107,6 +107,8 @@ describe("inbox security", () => {
       body: JSON.stringify(activity),
     });
     expect(res.status).toBe(401);
+    expect(res.headers["content-type"]).toMatch(/application\/json/);
+    expect(JSON.parse(res.body).error).toEqual(expect.any(String));
     expect((await alice.json(["dm", "list"])).conversations).toEqual([]);
   });
 });
