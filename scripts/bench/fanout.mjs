@@ -56,6 +56,7 @@ export async function runFanout(options = {}) {
       const getsBefore = peer.stats.actorGets;
       const r = await sendOnce(inst, urls, mode === "warm" ? ["--resolve-first"] : []);
       const times = await waitForPosts(peer, from, o.recipients, o.timeout * 1000);
+      if (times.length === 0) throw new Error(`fan-out (${mode}): the peer received nothing within ${o.timeout} s`);
       const last = Math.max(...times);
       const first = Math.min(...times);
       runs.push({ mode, ...r, delivered: times.length, toLast: last - r.sendStart, sendMs: r.sendEnd - r.sendStart, firstAfterQueued: first - r.sendEnd, spread: last - first, actorGets: peer.stats.actorGets - getsBefore });
@@ -63,7 +64,7 @@ export async function runFanout(options = {}) {
     }
     const [cold, warm] = runs;
     figures.push(
-      figure("fanout", "send → last 202, actors cached", warm.toLast, "ms", ["<", 2000], `${o.recipients} recipients, ${warm.delivered} delivered`),
+      figure("fanout", "send → last 202, actors cached", warm.toLast, "ms", ["<", 2000], `${o.recipients} recipients, ${warm.delivered} delivered${warm.delivered < o.recipients ? " (timed out)" : ""}`),
       figure("fanout", "  of which sendDirectMessage()", warm.sendMs, "ms"),
       figure("fanout", "  of which queued → first POST", warm.firstAfterQueued, "ms", null, "the server's delivery worker polls every 500 ms for rows the CLI queued"),
       figure("fanout", "  of which first → last POST", warm.spread, "ms"),

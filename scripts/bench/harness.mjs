@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, prepareInstance } from "./lib/moiety.mjs";
+import { ROOT, prepareInstance, removeTempDirs } from "./lib/moiety.mjs";
 import { parseArgs } from "./lib/report.mjs";
 import { profileMarkdown, summarizeProfile } from "./cpuprofile.mjs";
 
@@ -54,4 +54,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { profiles, ...rest } = r;
   console.log(JSON.stringify(rest, null, 2));
   for (const [phase, p] of Object.entries(profiles ?? {})) console.log(profileMarkdown(p.summary, `${phase} phase (${p.file})`));
+  if (!process.argv.includes("--keep")) removeTempDirs();
 }

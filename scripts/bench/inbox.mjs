@@ -129,7 +129,7 @@ export async function runInbox(options = {}) {
     const lastAccept = Math.max(...results.filter((r) => r.status === 202).map((r) => r.end), start);
     const hist = {};
     for (const r of results) hist[r.status] = (hist[r.status] ?? 0) + 1;
-    const acceptedPerS = accepted / ((lastAccept - start) / 1000);
+    const acceptedPerS = accepted === 0 ? 0 : accepted / ((lastAccept - start) / 1000);
     const storedPerS = stored / ((end - start) / 1000);
     const note = `N=${o.n}, C=${o.c}, M=${o.actors}, ${o.target} inbox`;
     figures.push(
