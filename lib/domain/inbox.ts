@@ -62,7 +62,8 @@ export type ConversationSummary = {
 };
 
 /** How many conversations a list page shows, newest first (older ones: `before`, the last one's cursor). */
-export const CONVERSATION_PAGE_SIZE = 50;
+// Until the UI has "older" links, pages are large enough that nothing is hidden in practice.
+export const CONVERSATION_PAGE_SIZE = 500;
 
 type SummaryRow = {
   id: string;
@@ -207,7 +208,7 @@ export type ThreadView = {
 };
 
 /** How many messages a thread page shows: the newest ones; older ones page in with `before`. */
-export const THREAD_PAGE_SIZE = 50;
+export const THREAD_PAGE_SIZE = 1000;
 
 type MessageRow = {
   id: string;
