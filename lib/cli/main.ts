@@ -1,13 +1,5 @@
 import { EnvError } from "../env";
-import { backupCommand, restoreCommand } from "./backup";
 import { CliError } from "./errors";
-import { dmCommand } from "./dm";
-import { doctorCommand } from "./doctor";
-import { exportCommand } from "./export";
-import { migrateDatabase } from "./migrate";
-import { blockCommand, blocksCommand, followCommand, followersCommand, followingCommand, unfollowCommand } from "./people";
-import { serveCommand } from "./serve";
-import { setupCommand } from "./setup";
 
 const USAGE = `Usage: moiety <command> [options]
 
@@ -30,28 +22,35 @@ Commands:
                       restore a backup into the data dir (server stopped; --force replaces a database)
   export DIR          your DMs as conversations.json and a static HTML archive, with your attachments`;
 
+// Each command is imported when it runs: loading all of them (Fedify, Prisma,
+// sanitize-html, argon2, acme-client) took `serve` 2.3 s and ~120 MB it never used.
+type Command = (argv: string[]) => Promise<void>;
+
 /** Commands that work on the database need it migrated first (serve and setup do that themselves). */
 const withDatabase =
-  (run: (argv: string[]) => Promise<void>) =>
-  async (argv: string[]): Promise<void> => {
+  (load: () => Promise<Command>): Command =>
+  async (argv) => {
+    const { migrateDatabase } = await import("./migrate");
     await migrateDatabase();
-    await run(argv);
+    await (await load())(argv);
   };
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  setup: setupCommand,
-  serve: serveCommand,
-  dm: withDatabase(dmCommand),
-  follow: withDatabase(followCommand),
-  unfollow: withDatabase(unfollowCommand),
-  block: withDatabase(blockCommand),
-  followers: withDatabase(followersCommand),
-  following: withDatabase(followingCommand),
-  blocks: withDatabase(blocksCommand),
-  doctor: withDatabase(doctorCommand),
-  backup: backupCommand,
-  restore: restoreCommand,
-  export: withDatabase(exportCommand),
+const people = () => import("./people");
+
+const COMMANDS: Record<string, Command> = {
+  setup: async (argv) => (await import("./setup")).setupCommand(argv),
+  serve: async (argv) => (await import("./serve")).serveCommand(argv),
+  dm: withDatabase(async () => (await import("./dm")).dmCommand),
+  follow: withDatabase(async () => (await people()).followCommand),
+  unfollow: withDatabase(async () => (await people()).unfollowCommand),
+  block: withDatabase(async () => (await people()).blockCommand),
+  followers: withDatabase(async () => (await people()).followersCommand),
+  following: withDatabase(async () => (await people()).followingCommand),
+  blocks: withDatabase(async () => (await people()).blocksCommand),
+  doctor: withDatabase(async () => (await import("./doctor")).doctorCommand),
+  backup: async (argv) => (await import("./backup")).backupCommand(argv),
+  restore: async (argv) => (await import("./backup")).restoreCommand(argv),
+  export: withDatabase(async () => (await import("./export")).exportCommand),
 };
 
 /** Run one CLI command; returns the process exit code. Errors are printed as one line. */

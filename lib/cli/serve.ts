@@ -9,7 +9,7 @@ import { ownerExists } from "../domain/owner";
 import { issueSetupCode } from "../domain/setup-code";
 import { getSetting } from "../domain/settings";
 import { ensureAuthSecret } from "../secret";
-import { CertificateManager } from "../server/acme";
+import type { CertificateManager } from "../server/acme";
 import { listeningPort, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
@@ -108,8 +108,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
     // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.
-    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1" }),
-    stdio: ["ignore", "pipe", "inherit"],
+    // MOIETY_SUPERVISED + a stdin pipe we never write to: if this process dies
+    // (even by SIGKILL), the pipe closes and the app server shuts down too.
+    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1", MOIETY_SUPERVISED: "1" }),
+    stdio: ["pipe", "pipe", "inherit"],
   });
   // Next announces its private loopback address; people should only see the public one.
   child.stdout!.setEncoding("utf8");
@@ -135,6 +137,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   try {
     if (e.tls === "acme") {
       const domain = e.domain!;
+      // acme-client is only loaded by instances that use it.
+      const { CertificateManager } = await import("../server/acme");
       const manager: CertificateManager = new CertificateManager({
         domain,
         directoryUrl: e.acmeDirectory,

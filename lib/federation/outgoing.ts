@@ -50,6 +50,22 @@ export type SentMessage = { messageId: string; conversationId: string; objectId:
  * A reply goes to exactly the conversation's participants: it can never widen
  * the audience.
  */
+const LOOKUP_CONCURRENCY = 8;
+
+/** `items.map(fn)` with at most `limit` calls running at once; results keep the order, the first failure rejects. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 export async function sendDirectMessage(input: SendInput): Promise<SentMessage> {
   const owner = await requireOwnerRow();
   const files = input.attachments ?? [];
@@ -76,9 +92,10 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
     conversationId = conv.id;
   } else {
     if (input.to.length === 0) throw new SendError("Name at least one recipient.");
+    // Looked up a few at a time: one after another, 100 new people took seconds.
+    const found = await mapConcurrently(input.to, LOOKUP_CONCURRENCY, (who) => resolveActor(who));
     recipients = [];
-    for (const who of input.to) {
-      const actor = await resolveActor(who);
+    for (const actor of found) {
       if (actor.id === me) throw new SendError("You cannot send a message to yourself.");
       if (!recipients.some((r) => r.id === actor.id)) recipients.push(actor);
     }

@@ -1,4 +1,5 @@
 import { db, dbReady } from "../db";
+import { env } from "../env";
 import { startDeliveryWorker } from "./delivery";
 import { federation } from "./federation";
 
@@ -42,4 +43,11 @@ export function startWorkers(): void {
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
+  // An app server whose `moiety serve` was killed would keep the port, the
+  // database and the queues: nobody could stop it short of finding its pid.
+  if (env().supervised) {
+    process.stdin.on("end", () => void stop("SIGTERM"));
+    process.stdin.on("error", () => void stop("SIGTERM"));
+    process.stdin.resume();
+  }
 }
