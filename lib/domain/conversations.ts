@@ -220,6 +220,22 @@ export async function listConversations() {
   };
 }
 
+type MessageRow = { id: string; direction: string; authorId: string; published: Date; updated: Date | null; deletedAt: Date | null; text: string; html: string };
+
+/** A message as `dm show --json` and the export write it (the fields both promise). */
+export function messageRecord(m: MessageRow) {
+  return {
+    id: m.id,
+    direction: m.direction as "in" | "out",
+    author: m.authorId,
+    published: m.published.toISOString(),
+    updated: m.updated?.toISOString() ?? null,
+    deleted: m.deletedAt !== null,
+    text: m.text,
+    html: m.html,
+  };
+}
+
 /** `dm show ID --json` shape (fixed). */
 export async function showConversation(id: string) {
   const c = await db().conversation.findUnique({
@@ -235,14 +251,7 @@ export async function showConversation(id: string) {
     id: c.id,
     participants: c.participants.map((p) => actorSummary(p.actorId, actors)),
     messages: c.messages.map((m) => ({
-      id: m.id,
-      direction: m.direction as "in" | "out",
-      author: m.authorId,
-      published: m.published.toISOString(),
-      updated: m.updated?.toISOString() ?? null,
-      deleted: m.deletedAt !== null,
-      text: m.text,
-      html: m.html,
+      ...messageRecord(m),
       deliveries: m.deliveries.map((d) => ({ inbox: d.inbox, state: d.state, lastStatus: d.lastStatus })),
     })),
   };

@@ -6,6 +6,7 @@ import { createGzip } from "node:zlib";
 import { db } from "../db";
 import { env, mediaDir } from "../env";
 import { isMediaName } from "./avatar";
+import { messageRecord } from "./conversations";
 import {
   conversationPath,
   renderConversation,
@@ -80,14 +81,7 @@ export async function collectExport(): Promise<{ data: ExportData; media: string
       isRequest: c.isRequest,
       archived: c.archived,
       messages: c.messages.map((m) => ({
-        id: m.id,
-        direction: m.direction as "in" | "out",
-        author: m.authorId,
-        published: m.published.toISOString(),
-        updated: m.updated?.toISOString() ?? null,
-        deleted: m.deletedAt !== null,
-        text: m.text,
-        html: m.html,
+        ...messageRecord(m),
         summary: m.summary,
         attachments: parseAttachments(m.attachments).map((a): ExportAttachment => {
           const url = a.url as string;
