@@ -197,6 +197,33 @@ describe("direct messages", () => {
     expect((await new Client(bob.url).get(path, AP)).status).toBe(404);
   });
 
+  it("with DMs on both sides, no public surface shows one", async () => {
+    for (const inst of [alice, bob]) {
+      const c = new Client(inst.url);
+      const name = inst === alice ? "alice" : "bob";
+      const texts = (await inst.json(["dm", "show", inst === alice ? aliceConv : bobConv])).messages
+        .map((m: { text: string }) => m.text)
+        .filter((t: string) => t.length > 0);
+      expect(texts.length, name).toBeGreaterThan(0);
+      const outbox = JSON.parse((await c.get(`/users/${name}/outbox`, AP)).body);
+      expect(outbox.totalItems, name).toBe(0);
+      const first = typeof outbox.first === "string" ? JSON.parse((await c.get(new URL(outbox.first).pathname + new URL(outbox.first).search, AP)).body) : outbox.first;
+      expect(first.orderedItems ?? first.items ?? [], name).toEqual([]);
+      for (const v of ["2.0", "2.1"]) expect(JSON.parse((await c.get(`/nodeinfo/${v}`)).body).usage.localPosts, name).toBe(0);
+      const surfaces = [
+        (await c.get(`/users/${name}`, { accept: "text/html" })).body,
+        (await c.get(`/users/${name}`, AP)).body,
+        (await c.get("/")).body,
+      ];
+      for (const feed of [`/users/${name}.rss`, `/users/${name}.atom`, `/users/${name}/feed`, "/feed", "/rss"]) {
+        const r = await c.get(feed);
+        expect(r.status, feed).toBe(404);
+        surfaces.push(r.body);
+      }
+      for (const body of surfaces) for (const t of texts) expect(body, name).not.toContain(t);
+    }
+  });
+
   it("refuses bad input from the CLI with one line", async () => {
     const empty = await alice.cli(["dm", "send", bob.actor, "--text", "   "]);
     expect(empty.code).not.toBe(0);
