@@ -1,4 +1,5 @@
-import { assertNeverWidens, buildDmAddressing } from "../activitypub/addressing";
+import { assertNeverWidens } from "../activitypub/addressing";
+import { buildDirectMessage } from "../activitypub/direct-message";
 import { htmlToText, textToHtml } from "../activitypub/html";
 import { db } from "../db";
 import { addBlock, getRemoteActor, isBlocked, recordFollow, removeFollow, getFollow, type RemoteActor } from "../domain/contacts";
@@ -21,7 +22,6 @@ export class SendError extends Error {}
 const AS = "https://www.w3.org/ns/activitystreams";
 /** Profile updates are public (the profile is); DMs never use this. */
 const PUBLIC_ADDRESS = `${AS}#Public`;
-const NOTE_CONTEXT = [AS, { ostatus: "http://ostatus.org#", conversation: "ostatus:conversation", sensitive: "as:sensitive" }];
 export const MAX_DM_TEXT = 5000;
 
 async function requireOwnerRow(): Promise<Owner> {
@@ -117,38 +117,20 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
 
   const messageId = newId();
   const objectId = noteUrl(owner.username, messageId);
-  const addressing = buildDmAddressing(recipients.map((r) => r.id));
-  const mentions = new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id]));
-  const html = text ? textToHtml(text, { mentions }) : "";
+  const html = text ? textToHtml(text, { mentions: new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id])) }) : "";
   const stored = await storeAttachments(files);
   const published = new Date();
-  const note = {
-    "@context": NOTE_CONTEXT,
-    id: objectId,
-    type: "Note",
-    attributedTo: me,
-    ...addressing,
-    content: html,
-    published: published.toISOString(),
-    url: objectId,
-    context: thread,
-    conversation: thread,
-    ...(last ? { inReplyTo: last.objectId } : {}),
-    sensitive: false,
-    tag: recipients.map((r) => ({ type: "Mention", href: r.id, name: mentionName(r) })),
-    attachment: stored.map((a) => ({ type: "Document", mediaType: a.mediaType, url: a.url, name: a.alt })),
-  };
-  const activityId = `${objectId}/activity`;
-  const { "@context": _ctx, ...noteBody } = note;
-  const create = {
-    "@context": NOTE_CONTEXT,
-    id: activityId,
-    type: "Create",
+  const { note, create } = buildDirectMessage({
     actor: me,
-    published: note.published,
-    ...addressing,
-    object: noteBody,
-  };
+    objectId,
+    recipients: recipients.map((r) => ({ id: r.id, mention: mentionName(r) })),
+    html,
+    published,
+    thread,
+    inReplyTo: last?.objectId,
+    attachments: stored,
+  });
+  const activityId = create.id;
 
   await db().$transaction([
     db().message.create({
