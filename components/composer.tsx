@@ -7,8 +7,12 @@ import { AttachmentPicker, useAttachments } from "./attachment-picker";
 
 const MAX = 5000;
 
-/** The reply box at the bottom of a thread. Enter sends, Shift+Enter starts a new line. */
-export function Composer({ conversationId, disabled }: { conversationId: string; disabled?: boolean }) {
+/**
+ * The reply box at the bottom of a thread. Enter sends, Shift+Enter starts a new line.
+ * Under an older page of the thread (`showingNewest` false) a sent message
+ * would land out of sight, so sending goes to the newest page.
+ */
+export function Composer({ conversationId, disabled, showingNewest = true }: { conversationId: string; disabled?: boolean; showingNewest?: boolean }) {
   const router = useRouter();
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -29,7 +33,8 @@ export function Composer({ conversationId, disabled }: { conversationId: string;
       if (r.ok) {
         setText("");
         images.clear();
-        router.refresh();
+        if (showingNewest) router.refresh();
+        else router.push(`/messages/${conversationId}`);
       } else setError(r.error);
     } catch {
       setError("Could not reach the server. Your message is still here; try again.");

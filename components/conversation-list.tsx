@@ -15,6 +15,18 @@ const EMPTY: Record<Tab, string> = {
   archived: "Nothing archived.",
 };
 
+/** A folder's URL; `before` picks an older page of it. */
+function folderHref(tab: Tab, before?: string): string {
+  const q = new URLSearchParams();
+  if (tab !== "inbox") q.set("tab", tab);
+  if (before) q.set("before", before);
+  const qs = q.toString();
+  return qs ? `/messages?${qs}` : "/messages";
+}
+
+const PAGE_LINK =
+  "inline-flex min-h-11 items-center rounded-lg px-3 text-sm font-medium text-accent-700 underline-offset-2 hover:bg-stone-100 hover:underline dark:text-accent-300 dark:hover:bg-stone-800";
+
 export function names(c: { participants: { name: string }[] }): string {
   return c.participants.map((p) => p.name).join(", ") || "Nobody";
 }
@@ -24,13 +36,20 @@ export function ConversationList({
   conversations,
   activeId,
   requestCount,
+  older = null,
+  before,
 }: {
   tab: Tab;
   conversations: ConversationSummary[];
   activeId?: string;
   requestCount: number;
+  /** Cursor of the next, older page; null when this page holds the oldest. */
+  older?: string | null;
+  /** The cursor this page was asked for: an older page, not the folder's newest. */
+  before?: string;
 }) {
   const now = new Date();
+  const paged = before !== undefined;
   return (
     <div className="flex min-h-0 flex-col">
       <div className="flex items-center justify-between gap-2 px-3 pb-2 pt-1">
@@ -54,51 +73,71 @@ export function ConversationList({
           ))}
         </nav>
       </div>
-      {conversations.length === 0 ? (
-        <p className="px-4 py-8 text-center text-sm text-stone-600 dark:text-stone-400">{EMPTY[tab]}</p>
-      ) : (
-        <ul className="min-h-0 flex-1 overflow-y-auto" aria-label="Conversations">
-          {conversations.map((c) => {
-            const active = c.id === activeId;
-            return (
-              <li key={c.id}>
-                <Link
-                  href={`/messages/${c.id}`}
-                  aria-current={active ? "page" : undefined}
-                  className={`flex items-center gap-3 px-3 py-3 ${
-                    active ? "bg-accent-50 dark:bg-accent-700/30" : "hover:bg-stone-100 dark:hover:bg-stone-800/60"
-                  }`}
-                >
-                  <GroupAvatar people={c.participants} />
-                  <span className="min-w-0 flex-1">
-                    <span className="flex items-baseline justify-between gap-2">
-                      <span className={`truncate ${c.unread ? "font-semibold" : "font-medium"}`}>{names(c)}</span>
-                      <span className="shrink-0 text-xs text-stone-600 dark:text-stone-400">
-                        <RelativeTime date={c.lastMessageAt} now={now} />
-                      </span>
-                    </span>
-                    <span className="flex items-center justify-between gap-2">
-                      <span className={`truncate text-sm ${c.unread ? "text-stone-900 dark:text-stone-100" : "text-stone-600 dark:text-stone-400"}`}>
-                        {c.previewFromMe && <span className="text-stone-600">You: </span>}
-                        {c.preview || <span className="italic">No messages</span>}
-                      </span>
-                      {c.unread > 0 && (
-                        <span className="shrink-0 rounded-full bg-accent-600 px-2 py-0.5 text-xs font-semibold text-white">
-                          {c.unread}
-                          <span className="sr-only"> unread</span>
+      {/* Keyed by page: the next page opens at its top, not scrolled down to where its link was. */}
+      <div key={before ?? "newest"} className="min-h-0 flex-1 overflow-y-auto">
+        {conversations.length === 0 ? (
+          <p className="px-4 py-8 text-center text-sm text-stone-600 dark:text-stone-400">{paged ? "No older conversations." : EMPTY[tab]}</p>
+        ) : (
+          <ul aria-label="Conversations">
+            {conversations.map((c) => {
+              const active = c.id === activeId;
+              return (
+                <li key={c.id}>
+                  <Link
+                    href={`/messages/${c.id}`}
+                    aria-current={active ? "page" : undefined}
+                    className={`flex items-center gap-3 px-3 py-3 ${
+                      active ? "bg-accent-50 dark:bg-accent-700/30" : "hover:bg-stone-100 dark:hover:bg-stone-800/60"
+                    }`}
+                  >
+                    <GroupAvatar people={c.participants} />
+                    <span className="min-w-0 flex-1">
+                      <span className="flex items-baseline justify-between gap-2">
+                        <span className={`truncate ${c.unread ? "font-semibold" : "font-medium"}`}>{names(c)}</span>
+                        <span className="shrink-0 text-xs text-stone-600 dark:text-stone-400">
+                          <RelativeTime date={c.lastMessageAt} now={now} />
                         </span>
-                      )}
+                      </span>
+                      <span className="flex items-center justify-between gap-2">
+                        <span className={`truncate text-sm ${c.unread ? "text-stone-900 dark:text-stone-100" : "text-stone-600 dark:text-stone-400"}`}>
+                          {c.previewFromMe && <span className="text-stone-600">You: </span>}
+                          {c.preview || <span className="italic">No messages</span>}
+                        </span>
+                        {c.unread > 0 && (
+                          <span className="shrink-0 rounded-full bg-accent-600 px-2 py-0.5 text-xs font-semibold text-white">
+                            {c.unread}
+                            <span className="sr-only"> unread</span>
+                          </span>
+                        )}
+                      </span>
+                      <span className="block truncate text-xs text-stone-600 dark:text-stone-400">
+                        {c.participants.map((p) => p.handle).join(", ")}
+                      </span>
                     </span>
-                    <span className="block truncate text-xs text-stone-600 dark:text-stone-400">
-                      {c.participants.map((p) => p.handle).join(", ")}
-                    </span>
-                  </span>
-                </Link>
-              </li>
-            );
-          })}
-        </ul>
-      )}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        {(older || paged) && (
+          // Plain links: paging works without JavaScript, and a live refresh re-renders the page the URL names.
+          <nav aria-label="More conversations" className="flex flex-wrap items-center justify-between gap-2 border-t border-stone-200 px-2 py-2 dark:border-stone-800">
+            {paged ? (
+              <Link href={folderHref(tab)} className={PAGE_LINK}>
+                Newest conversations
+              </Link>
+            ) : (
+              <span />
+            )}
+            {older && (
+              <Link href={folderHref(tab, older)} className={PAGE_LINK}>
+                Older conversations
+              </Link>
+            )}
+          </nav>
+        )}
+      </div>
     </div>
   );
 }

@@ -2,13 +2,13 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { deleteMessageAction, editMessageAction } from "@/app/(owner)/messages/actions";
+import { deleteMessageAction, editMessageAction, messageTextAction } from "@/app/(owner)/messages/actions";
 
 /** Edit (sends an Update) and delete with confirmation (sends a Delete) for the owner's own messages. */
-export function MessageActions({ messageId, text }: { messageId: string; text: string }) {
+export function MessageActions({ messageId }: { messageId: string }) {
   const router = useRouter();
   const [mode, setMode] = useState<"idle" | "edit" | "confirm">("idle");
-  const [draft, setDraft] = useState(text);
+  const [draft, setDraft] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -20,6 +20,16 @@ export function MessageActions({ messageId, text }: { messageId: string; text: s
     if (!r.ok) return setError(r.error ?? "That did not work.");
     setMode("idle");
     router.refresh();
+  }
+
+  async function startEdit() {
+    setBusy(true);
+    setError(null);
+    const r = await messageTextAction(messageId).catch(() => ({ ok: false as const, error: "Could not reach the server." }));
+    setBusy(false);
+    if (!r.ok) return setError(r.error);
+    setDraft(r.text);
+    setMode("edit");
   }
 
   if (mode === "edit") {
@@ -69,12 +79,13 @@ export function MessageActions({ messageId, text }: { messageId: string; text: s
   }
   return (
     <span className="inline-flex gap-1">
-      <button type="button" onClick={() => { setDraft(text); setMode("edit"); }} className="rounded px-1 underline-offset-2 hover:underline">
+      <button type="button" disabled={busy} onClick={() => void startEdit()} className="rounded px-1 underline-offset-2 hover:underline">
         Edit
       </button>
       <button type="button" onClick={() => setMode("confirm")} className="rounded px-1 underline-offset-2 hover:underline">
         Delete
       </button>
+      {error && <span role="alert" className="text-red-700 dark:text-red-400">{error}</span>}
     </span>
   );
 }

@@ -31,8 +31,11 @@ function Bubble({ m, group, highlight }: { m: MessageView; group: boolean; highl
               ? "border border-dashed border-stone-300 bg-transparent italic text-stone-600 dark:border-stone-700"
               : mine
                 ? "rounded-br-md bg-accent-600 text-white [&_a]:text-white [&_a]:underline"
-                : "rounded-bl-md bg-white text-stone-900 shadow-sm ring-1 ring-stone-200 dark:bg-stone-800 dark:text-stone-100 dark:ring-stone-700 [&_a]:text-accent-700 [&_a]:underline dark:[&_a]:text-accent-300"
-          } ${highlight ? "ring-4 ring-amber-400" : ""}`}
+                : "rounded-bl-md bg-white text-stone-900 shadow-sm dark:bg-stone-800 dark:text-stone-100 [&_a]:text-accent-700 [&_a]:underline dark:[&_a]:text-accent-300"
+          } ${
+            // One ring class set or the other: two ring widths/colours on one element resolve by stylesheet order, not by intent.
+            highlight ? "ring-4 ring-amber-400" : !mine && !m.deleted ? "ring-1 ring-stone-200 dark:ring-stone-700" : ""
+          }`}
         >
           {m.deleted ? (
             <p>This message was deleted.</p>
@@ -66,14 +69,22 @@ function Bubble({ m, group, highlight }: { m: MessageView; group: boolean; highl
           </time>
           {m.updated && !m.deleted && <span>· edited</span>}
           {mine && !m.deleted && <DeliveryStatus deliveries={m.deliveries} />}
-          {mine && !m.deleted && <MessageActions messageId={m.id} text={m.text} />}
+          {mine && !m.deleted && <MessageActions messageId={m.id} />}
         </div>
       </div>
     </li>
   );
 }
 
-export function ThreadPane({ thread, highlight }: { thread: ThreadView; highlight?: string }) {
+const PAGE_LINK =
+  "inline-flex min-h-11 items-center rounded-lg px-3 text-sm font-medium text-accent-700 underline-offset-2 hover:bg-stone-100 hover:underline dark:text-accent-300 dark:hover:bg-stone-800";
+
+/**
+ * `pageKey` names the page the URL asked for (newest, before X, around Y): a
+ * new page remounts the message log so it opens scrolled to its newest
+ * message, while a live refresh of the same page keeps the reader's place.
+ */
+export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: ThreadView; highlight?: string; pageKey?: string }) {
   const now = new Date();
   const group = thread.participants.length > 1;
   const days: { label: string; messages: MessageView[] }[] = [];
@@ -112,9 +123,16 @@ export function ThreadPane({ thread, highlight }: { thread: ThreadView; highligh
 
       {thread.isRequest && <RequestActions conversationId={thread.id} people={thread.participants} />}
 
-      <div role="log" aria-label="Messages" className="flex min-h-0 flex-1 flex-col-reverse overflow-y-auto px-3 py-4">
+      <div key={pageKey} role="log" aria-label="Messages" className="flex min-h-0 flex-1 flex-col-reverse overflow-y-auto px-3 py-4">
         {/* column-reverse keeps the newest message in view as messages arrive, without jumping */}
         <div className="space-y-4">
+          {thread.earlier && (
+            <p className="text-center">
+              <Link href={`/messages/${thread.id}?before=${encodeURIComponent(thread.earlier)}`} className={PAGE_LINK}>
+                Load earlier messages
+              </Link>
+            </p>
+          )}
           {days.map((d) => (
             <div key={d.label}>
               <p className="my-2 text-center text-xs font-medium text-stone-600">{d.label}</p>
@@ -126,11 +144,20 @@ export function ThreadPane({ thread, highlight }: { thread: ThreadView; highligh
             </div>
           ))}
           {thread.messages.length === 0 && <p className="text-center text-sm text-stone-600">No messages.</p>}
+          {thread.later && (
+            // An older page does not take new messages live; this is the way back to where they arrive.
+            <p className="text-center">
+              <Link href={`/messages/${thread.id}`} className={PAGE_LINK}>
+                Jump to newest messages
+              </Link>
+            </p>
+          )}
         </div>
       </div>
 
-      <Composer conversationId={thread.id} disabled={thread.participants.some((p) => p.gone)} />
+      <Composer conversationId={thread.id} disabled={thread.participants.some((p) => p.gone)} showingNewest={!thread.later} />
       <p className="sr-only" aria-live="polite">
+        {thread.later ? "Earlier messages: " : ""}
         {thread.messages.length} messages, last at <RelativeTime date={thread.messages.at(-1)?.published ?? now} now={now} />
       </p>
     </section>

@@ -62,8 +62,7 @@ export type ConversationSummary = {
 };
 
 /** How many conversations a list page shows, newest first (older ones: `before`, the last one's cursor). */
-// Until the UI has "older" links, pages are large enough that nothing is hidden in practice.
-export const CONVERSATION_PAGE_SIZE = 500;
+export const CONVERSATION_PAGE_SIZE = 50;
 
 type SummaryRow = {
   id: string;
@@ -151,6 +150,17 @@ export async function listConversationSummaries(tab: Tab, opts: { limit?: number
   });
 }
 
+/**
+ * A page of a folder and the cursor of the page after it (null when there is
+ * none). One row more than the page is read, so the "Older" link only shows
+ * when it leads somewhere.
+ */
+export async function conversationPage(tab: Tab, before?: string): Promise<{ conversations: ConversationSummary[]; older: string | null }> {
+  const rows = await listConversationSummaries(tab, { before, limit: CONVERSATION_PAGE_SIZE + 1 });
+  const conversations = rows.slice(0, CONVERSATION_PAGE_SIZE);
+  return { conversations, older: rows.length > CONVERSATION_PAGE_SIZE ? conversationCursor(conversations.at(-1)!) : null };
+}
+
 /** The cursor for the page after this one (pass as `before`). */
 export function conversationCursor(c: Pick<ConversationSummary, "id" | "lastMessageAt">): string {
   return `${c.lastMessageAt.toISOString()}|${c.id}`;
@@ -199,16 +209,19 @@ export type ThreadView = {
   participants: Person[];
   isRequest: boolean;
   archived: boolean;
+  unread: number;
   /** The servers that hold a copy: this one and each participant's. */
   readableBy: string[];
   /** The newest messages (at most THREAD_PAGE_SIZE, or the `limit` asked for), oldest first. */
   messages: MessageView[];
   /** There are older messages: pass this as `before` to get the page before these; null when these are all. */
   earlier: string | null;
+  /** There are newer messages than these (an older page): the newest page is the thread without `before`. */
+  later: boolean;
 };
 
 /** How many messages a thread page shows: the newest ones; older ones page in with `before`. */
-export const THREAD_PAGE_SIZE = 1000;
+export const THREAD_PAGE_SIZE = 50;
 
 type MessageRow = {
   id: string;
@@ -247,15 +260,44 @@ function parseAttachments(json: string): Attachment[] {
   }
 }
 
+type AnchorRow = { id: string; published: Date | string };
+
+async function messageIn(conversationId: string, messageId: string): Promise<AnchorRow | undefined> {
+  const rows = await db().$queryRawUnsafe<AnchorRow[]>(`SELECT "id", "published" FROM "Message" WHERE "id" = ? AND "conversationId" = ?`, messageId, conversationId);
+  return rows[0];
+}
+
 /**
- * A conversation with its newest messages (a page of THREAD_PAGE_SIZE), or the
- * page before message `before`. Rendering a thousand-message thread at once
- * costs the server over a second and the browser megabytes of HTML.
+ * Where the page that shows message `around` ends: null when the message is
+ * among the newest `limit` (the newest page shows it, and that page is the one
+ * that takes new messages live), else the message half a page after it, so it
+ * sits mid-page with context on both sides.
  */
-export async function getThread(id: string, opts: { before?: string; limit?: number } = {}): Promise<ThreadView | null> {
+async function pageEndAround(conversationId: string, around: AnchorRow, limit: number): Promise<AnchorRow | null> {
+  const newer = await db().$queryRawUnsafe<AnchorRow[]>(
+    `SELECT "id", "published" FROM "Message"
+      WHERE "conversationId" = ? AND ("published" > ? OR ("published" = ? AND "id" > ?))
+      ORDER BY "published", "id"
+      LIMIT ?`,
+    conversationId,
+    toDate(around.published),
+    toDate(around.published),
+    around.id,
+    limit,
+  );
+  return newer.length < limit ? null : newer[Math.floor(limit / 2)];
+}
+
+/**
+ * A conversation with its newest messages (a page of THREAD_PAGE_SIZE), the
+ * page before message `before`, or the page that shows message `around`.
+ * Rendering a thousand-message thread at once costs the server over a second
+ * and the browser megabytes of HTML.
+ */
+export async function getThread(id: string, opts: { before?: string; around?: string; limit?: number } = {}): Promise<ThreadView | null> {
   const limit = Math.max(1, Math.min(opts.limit ?? THREAD_PAGE_SIZE, 1000));
-  const convRows = await db().$queryRawUnsafe<{ id: string; isRequest: bigint | number | boolean; archived: bigint | number | boolean }[]>(
-    `SELECT "id", "isRequest", "archived" FROM "Conversation" WHERE "id" = ?`,
+  const convRows = await db().$queryRawUnsafe<{ id: string; isRequest: bigint | number | boolean; archived: bigint | number | boolean; unreadCount: bigint | number }[]>(
+    `SELECT "id", "isRequest", "archived", "unreadCount" FROM "Conversation" WHERE "id" = ?`,
     id,
   );
   if (!convRows[0]) return null;
@@ -263,15 +305,12 @@ export async function getThread(id: string, opts: { before?: string; limit?: num
     `SELECT "actorId" FROM "ConversationParticipant" WHERE "conversationId" = ?`,
     id,
   );
-  const anchor = opts.before
-    ? (
-        await db().$queryRawUnsafe<{ id: string; published: Date | string }[]>(
-          `SELECT "id", "published" FROM "Message" WHERE "id" = ? AND "conversationId" = ?`,
-          opts.before,
-          id,
-        )
-      )[0]
-    : undefined;
+  // An unknown or foreign message id falls back to the newest page rather than failing: links outlive messages.
+  let anchor = opts.before ? await messageIn(id, opts.before) : undefined;
+  if (!anchor && opts.around) {
+    const target = await messageIn(id, opts.around);
+    anchor = target ? ((await pageEndAround(id, target, limit)) ?? undefined) : undefined;
+  }
   const newestFirst = await db().$queryRawUnsafe<MessageRow[]>(
     `SELECT "id", "direction", "authorId", "html", "text", "summary", "attachments", "published", "updated", "deletedAt"
        FROM "Message"
@@ -302,6 +341,7 @@ export async function getThread(id: string, opts: { before?: string; limit?: num
     id: convRows[0].id,
     isRequest: Boolean(Number(convRows[0].isRequest)),
     archived: Boolean(Number(convRows[0].archived)),
+    unread: Number(convRows[0].unreadCount),
     participants: participantRows,
     messages: page.map((m) => ({
       ...m,
@@ -320,8 +360,10 @@ export async function getThread(id: string, opts: { before?: string; limit?: num
     participants,
     isRequest: c.isRequest,
     archived: c.archived,
+    unread: c.unread,
     readableBy: servers,
     earlier: more && page.length > 0 ? page[0].id : null,
+    later: anchor !== undefined,
     messages: c.messages.map((m) => {
       const latestPerRecipient = new Map<string, (typeof m.deliveries)[number]>();
       for (const d of m.deliveries) latestPerRecipient.set(d.recipient ?? d.inbox, d);
@@ -348,6 +390,15 @@ export async function getThread(id: string, opts: { before?: string; limit?: num
       };
     }),
   };
+}
+
+/** The text of one of the owner's own messages, to edit; null for anyone else's, or a deleted one. */
+export async function ownMessageText(messageId: string): Promise<string | null> {
+  const rows = await db().$queryRawUnsafe<{ text: string }[]>(
+    `SELECT "text" FROM "Message" WHERE "id" = ? AND "direction" = 'out' AND "deletedAt" IS NULL`,
+    messageId,
+  );
+  return rows[0]?.text ?? null;
 }
 
 export async function markRead(id: string): Promise<void> {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { requireOwner } from "@/lib/auth";
 import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
 import type { NewAttachment } from "@/lib/domain/attachments";
-import { acceptRequest, deleteConversation, getThread, markRead, setArchived } from "@/lib/domain/inbox";
+import { acceptRequest, deleteConversation, getThread, markRead, ownMessageText, setArchived } from "@/lib/domain/inbox";
 import { retryDelivery } from "@/lib/federation/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
 import { blockActor, deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError, MAX_DM_TEXT } from "@/lib/federation/outgoing";
@@ -97,6 +97,15 @@ export async function replyAction(form: FormData): Promise<ActionResult<{ messag
   }
 }
 
+/** The text to start an edit from: fetched when Edit is pressed, so every thread page does not carry each message twice. */
+export async function messageTextAction(messageId: string): Promise<ActionResult<{ text: string }>> {
+  await requireOwner();
+  const parsed = idSchema.safeParse(messageId);
+  if (!parsed.success) return { ok: false, error: "No such message." };
+  const text = await ownMessageText(parsed.data);
+  return text === null ? { ok: false, error: "This message can no longer be edited." } : { ok: true, text };
+}
+
 export async function editMessageAction(input: { messageId: string; text: string }): Promise<ActionResult> {
   await requireOwner();
   const parsed = z.object({ messageId: idSchema, text: textSchema }).safeParse(input);
@@ -161,7 +170,8 @@ export async function blockSenderAction(conversationId: string, scope: "account"
   await requireOwner();
   const parsed = z.object({ id: idSchema, scope: z.enum(["account", "domain"]) }).safeParse({ id: conversationId, scope });
   if (!parsed.success) return { ok: false, error: "No such conversation." };
-  const thread = await getThread(parsed.data.id);
+  // Only the participants are needed, not a page of messages.
+  const thread = await getThread(parsed.data.id, { limit: 1 });
   if (!thread) return { ok: false, error: "No such conversation." };
   try {
     for (const p of thread.participants) {

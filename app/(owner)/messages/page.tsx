@@ -5,7 +5,7 @@ import { AddressCheck } from "@/components/address-check";
 import { Notice } from "@/components/notice";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
-import { listConversationSummaries, tabCounts, type Tab } from "@/lib/domain/inbox";
+import { conversationPage, tabCounts, type Tab } from "@/lib/domain/inbox";
 import { describePublicAddress, handleFor } from "@/lib/domain/public-address";
 import { MessagesShell } from "./shell";
 
@@ -15,17 +15,18 @@ function parseTab(v: string | string[] | undefined): Tab {
   return v === "requests" || v === "archived" ? v : "inbox";
 }
 
-export default async function MessagesPage({ searchParams }: { searchParams: Promise<{ welcome?: string; tab?: string }> }) {
+export default async function MessagesPage({ searchParams }: { searchParams: Promise<{ welcome?: string; tab?: string; before?: string }> }) {
   const owner = await requireOwner();
   const sp = await searchParams;
   const tab = parseTab(sp.tab);
-  const [conversations, counts] = await Promise.all([listConversationSummaries(tab), tabCounts()]);
+  const before = typeof sp.before === "string" && sp.before ? sp.before.slice(0, 200) : undefined;
+  const [{ conversations, older }, counts] = await Promise.all([conversationPage(tab, before), tabCounts()]);
   const address = describePublicAddress(env().origin);
   const handle = handleFor(owner.username, env().origin);
-  const nothingYet = conversations.length === 0 && tab === "inbox" && counts.requests === 0;
+  const nothingYet = !before && conversations.length === 0 && tab === "inbox" && counts.requests === 0;
 
   return (
-    <MessagesShell list={<ConversationList tab={tab} conversations={conversations} requestCount={counts.requests} />} showListOnMobile>
+    <MessagesShell list={<ConversationList tab={tab} conversations={conversations} older={older} before={before} requestCount={counts.requests} />} showListOnMobile>
       <div className="mx-auto max-w-xl space-y-6 px-4 py-8">
         <h1 className="text-2xl font-semibold tracking-tight">Messages</h1>
         {sp.welcome && (

@@ -52,7 +52,11 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
       </form>
       {query && (
         <p className="mt-4 text-sm text-stone-600 dark:text-stone-400" role="status">
-          {hits.length === 0 ? `Nothing found for “${query}”.` : `${hits.length}${hits.length === 50 ? "+" : ""} message${hits.length === 1 ? "" : "s"} found.`}
+          {hits.length === 0
+            ? `Nothing found for “${query}”.`
+            : hits.length === 50
+              ? "The 50 newest matching messages, newest first."
+              : `${hits.length} message${hits.length === 1 ? "" : "s"} found, newest first.`}
         </p>
       )}
       <ul className="mt-3 divide-y divide-stone-200 dark:divide-stone-800" aria-label="Results">
