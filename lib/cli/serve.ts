@@ -109,7 +109,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     cwd: path.dirname(STANDALONE_SERVER),
     // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.
     env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1" }),
-    stdio: ["ignore", "pipe", "inherit"],
+    // The IPC channel is only there to close when this process dies, however it
+    // dies (kill -9 included): the app server then shuts down instead of running
+    // on as an orphan next to the server a supervisor starts in our place.
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   // Next announces its private loopback address; people should only see the public one.
   child.stdout!.setEncoding("utf8");

@@ -42,4 +42,8 @@ export function startWorkers(): void {
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
+  // `moiety serve` gives us an IPC channel that closes when it dies (see
+  // lib/cli/serve.ts): without it we would keep the workers and the database
+  // going with nobody in front, next to whatever replaces us.
+  if (process.connected) process.once("disconnect", () => void stop("SIGTERM"));
 }
