@@ -71,8 +71,6 @@ const schema = z.object({
   MOIETY_ACME_DIRECTORY: z.url({ message: "must be a URL" }).default("https://acme-v02.api.letsencrypt.org/directory"),
   MOIETY_ALLOW_PRIVATE_ADDRESSES: flag,
   MOIETY_TRUST_PROXY: flag,
-  // Internal: set by `moiety serve` for its app server child (see lib/federation/worker.ts).
-  MOIETY_SUPERVISED: flag,
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   NODE_ENV: z.string().default("production"),
 });
@@ -92,8 +90,6 @@ export type Env = {
   acmeDirectory: string;
   allowPrivateAddresses: boolean;
   trustProxy: boolean;
-  /** Started by `moiety serve`, which holds our stdin open for as long as it lives. */
-  supervised: boolean;
   authSecret: string | undefined;
   nodeEnv: string;
 };
@@ -141,7 +137,6 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     acmeDirectory: e.MOIETY_ACME_DIRECTORY,
     allowPrivateAddresses: e.MOIETY_ALLOW_PRIVATE_ADDRESSES,
     trustProxy: e.MOIETY_TRUST_PROXY,
-    supervised: e.MOIETY_SUPERVISED,
     authSecret: e.NEXTAUTH_SECRET,
     nodeEnv: e.NODE_ENV,
   };

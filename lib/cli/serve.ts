@@ -108,10 +108,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
     // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.
-    // MOIETY_SUPERVISED + a stdin pipe we never write to: if this process dies
-    // (even by SIGKILL), the pipe closes and the app server shuts down too.
-    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1", MOIETY_SUPERVISED: "1" }),
-    stdio: ["pipe", "pipe", "inherit"],
+    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1" }),
+    // The IPC channel is only there to close when this process dies, however it
+    // dies (kill -9 included): the app server then shuts down instead of running
+    // on as an orphan next to the server a supervisor starts in our place.
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   // Next announces its private loopback address; people should only see the public one.
   child.stdout!.setEncoding("utf8");

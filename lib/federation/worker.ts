@@ -1,5 +1,4 @@
 import { db, dbReady } from "../db";
-import { env } from "../env";
 import { startDeliveryWorker } from "./delivery";
 import { federation } from "./federation";
 
@@ -43,11 +42,8 @@ export function startWorkers(): void {
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
-  // An app server whose `moiety serve` was killed would keep the port, the
-  // database and the queues: nobody could stop it short of finding its pid.
-  if (env().supervised) {
-    process.stdin.on("end", () => void stop("SIGTERM"));
-    process.stdin.on("error", () => void stop("SIGTERM"));
-    process.stdin.resume();
-  }
+  // `moiety serve` gives us an IPC channel that closes when it dies (see
+  // lib/cli/serve.ts): without it we would keep the workers and the database
+  // going with nobody in front, next to whatever replaces us.
+  if (process.connected) process.once("disconnect", () => void stop("SIGTERM"));
 }

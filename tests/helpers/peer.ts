@@ -130,6 +130,8 @@ export class Peer {
   inboxStatus = 202;
   /** Extra documents served as application/activity+json at their path (e.g. a key document). */
   readonly documents = new Map<string, unknown>();
+  /** How long each of those documents takes to arrive, like a busy server's. */
+  documentDelayMs = 0;
   private server!: http.Server;
   url = "";
   host = "";
@@ -254,7 +256,10 @@ export class Peer {
         "application/jrd+json",
       );
     }
-    if (req.method === "GET" && this.documents.has(url.pathname)) return send(200, this.documents.get(url.pathname));
+    if (req.method === "GET" && this.documents.has(url.pathname)) {
+      if (this.documentDelayMs) await new Promise((r) => setTimeout(r, this.documentDelayMs));
+      return send(200, this.documents.get(url.pathname));
+    }
     if (req.method === "GET" && url.pathname === "/schemas/litepub-0.1.jsonld") {
       return send(200, litepubContext(), "application/ld+json");
     }
@@ -332,6 +337,28 @@ export class Peer {
     return rawPost(target, headers, sent);
   }
 
+  /**
+   * GET `url` as `from`'s server would fetch it (an authorized fetch, signed
+   * with Fedify's signRequest), or unsigned when `from` is null.
+   */
+  async get(url: string, from: PeerActor | null, accept = "application/activity+json"): Promise<PostResult> {
+    const target = new URL(url);
+    let request = new Request(target, { headers: { accept, date: new Date().toUTCString() } });
+    if (from) request = await signRequest(request, from.cryptoKey, new URL(from.keyId));
+    const headers: [string, string][] = [["host", target.host], ...request.headers];
+    return new Promise((resolve, reject) => {
+      http
+        .get({ host: target.hostname, port: target.port, path: target.pathname + target.search, headers: Object.fromEntries(headers) }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+          res.on("error", reject);
+        })
+        .on("error", reject);
+    });
+  }
+
   /** Verify a recorded request's HTTP signature as a receiving server would (Fedify's verifyRequest, fetching the key). */
   async verify(r: RecordedRequest): Promise<string | null> {
     const headers = new Headers();
@@ -344,6 +371,34 @@ export class Peer {
     const key = await verifyRequest(request, { documentLoader: getDocumentLoader({ allowPrivateAddress: true }) });
     return key?.id?.href ?? null;
   }
+}
+
+/**
+ * A Mastodon-shaped DM (Create of a Note) from `from` to the actor `to`,
+ * addressed to nobody else. The activity id is the note id + "/activity".
+ */
+export function directMessage(from: PeerActor, to: string, text: string, noteId: string) {
+  const { host, pathname } = new URL(to);
+  const published = new Date().toISOString();
+  return {
+    "@context": ["https://www.w3.org/ns/activitystreams", { ostatus: "http://ostatus.org#", conversation: "ostatus:conversation" }],
+    id: `${noteId}/activity`,
+    type: "Create",
+    actor: from.id,
+    published,
+    to: [to],
+    cc: [],
+    object: {
+      id: noteId,
+      type: "Note",
+      attributedTo: from.id,
+      to: [to],
+      cc: [],
+      content: `<p>${text}</p>`,
+      published,
+      tag: [{ type: "Mention", href: to, name: `@${pathname.split("/").pop()}@${host}` }],
+    },
+  };
 }
 
 function safeJson(text: string): any {
@@ -367,6 +422,8 @@ export function rawPost(target: URL, headers: [string, string][], body: string |
         res.setEncoding("utf8");
         res.on("data", (d) => (text += d));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        // A server killed mid-answer resets the connection after the headers.
+        res.on("error", reject);
       },
     );
     req.on("error", reject);

@@ -19,6 +19,12 @@ export type TestServer = {
   setupCode: string | null;
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /**
+   * kill -9 the whole server at once: `moiety serve` and the Next app server
+   * it started (which runs the workers and holds the database), as a power
+   * cut or a container being killed would. Resolves when both are gone.
+   */
+  crash: () => Promise<void>;
   process: ChildProcess;
 };
 
@@ -81,7 +87,43 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
+    crash: async () => {
+      await killTree(child.pid!);
+      await exited;
+    },
   };
+}
+
+/** The pids of a process and all its descendants (Linux /proc). */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return []; // already gone
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    // A zombie still answers signal 0; it has stopped running all the same.
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function killTree(pid: number): Promise<void> {
+  const pids = processTree(pid);
+  for (const p of pids) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // exited meanwhile
+    }
+  }
+  while (pids.some(isAlive)) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Run the moiety CLI to completion. */

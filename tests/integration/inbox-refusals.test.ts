@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../helpers/http";
 import { startInstance, type Instance } from "../helpers/instances";
-import { generateRsaKey, Peer, strayKey, waitForInboxIdle, type PeerActor, type PostResult, type SignOptions } from "../helpers/peer";
+import { directMessage, generateRsaKey, Peer, strayKey, waitForInboxIdle, type PeerActor, type PostResult, type SignOptions } from "../helpers/peer";
 
 // Every way an inbox POST must be refused, against a real instance: each
 // answers 4xx (401 for signature problems, 413 for size, 403 for blocks) and
@@ -34,25 +34,7 @@ afterAll(async () => {
 let n = 0;
 /** A Mastodon-shaped DM from `from` to dave with its own ids and text. */
 function dm(from: PeerActor, text: string, noteId = `${from.id}/statuses/${++n}`) {
-  return {
-    "@context": ["https://www.w3.org/ns/activitystreams", { ostatus: "http://ostatus.org#", conversation: "ostatus:conversation" }],
-    id: `${noteId}/activity`,
-    type: "Create",
-    actor: from.id,
-    published: new Date().toISOString(),
-    to: [dave.actor],
-    cc: [],
-    object: {
-      id: noteId,
-      type: "Note",
-      attributedTo: from.id,
-      to: [dave.actor],
-      cc: [],
-      content: `<p>${text}</p>`,
-      published: new Date().toISOString(),
-      tag: [{ type: "Mention", href: dave.actor, name: `@dave@${new URL(dave.url).host}` }],
-    },
-  };
+  return directMessage(from, dave.actor, text, noteId);
 }
 
 const inbox = () => `${dave.actor}/inbox`;

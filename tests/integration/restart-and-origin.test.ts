@@ -76,31 +76,3 @@ describe("https origin", () => {
     expect(clash.stderr.trim().split("\n").at(-1)).toBe(`moiety serve: Port ${s.port} on 127.0.0.1 is already in use: stop the other program or set PORT.`);
   });
 });
-
-describe("the app server's lifetime", () => {
-  it("ends when `moiety serve` is killed with SIGKILL, leaving no orphan holding the database", async () => {
-    const s = await start({});
-    const children = fs
-      .readFileSync(`/proc/${s.process.pid}/task/${s.process.pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    expect(children).toHaveLength(1);
-    const [app] = children;
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect(alive(app)).toBe(true);
-    s.process.kill("SIGKILL");
-    running.length = 0;
-    // It drains its workers (at most 7 s) and exits by itself.
-    const deadline = Date.now() + 15_000;
-    while (alive(app) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(alive(app)).toBe(false);
-  });
-});
