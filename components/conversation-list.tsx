@@ -1,7 +1,8 @@
 import Link from "next/link";
 import type { ConversationSummary, Tab } from "@/lib/domain/inbox";
-import { GroupAvatar } from "./person-avatar";
-import { RelativeTime } from "./relative-time";
+import { personAvatar } from "./person-avatar";
+import { ConversationRows, type ConversationRowData } from "./conversation-row";
+import { relativeTime } from "./relative-time";
 
 const TABS: { tab: Tab; label: string; href: string }[] = [
   { tab: "inbox", label: "Conversations", href: "/messages" },
@@ -29,6 +30,19 @@ const PAGE_LINK =
 
 export function names(c: { participants: { name: string }[] }): string {
   return c.participants.map((p) => p.name).join(", ") || "Nobody";
+}
+
+function rowData(c: ConversationSummary, now: Date): ConversationRowData {
+  return {
+    id: c.id,
+    title: names(c),
+    handles: c.participants.map((p) => p.handle).join(", "),
+    time: relativeTime(c.lastMessageAt, now),
+    preview: c.preview,
+    previewFromMe: c.previewFromMe,
+    unread: c.unread,
+    avatars: c.participants.slice(0, 2).map(personAvatar),
+  };
 }
 
 export function ConversationList({
@@ -78,47 +92,7 @@ export function ConversationList({
         {conversations.length === 0 ? (
           <p className="px-4 py-8 text-center text-sm text-stone-600 dark:text-stone-400">{paged ? "No older conversations." : EMPTY[tab]}</p>
         ) : (
-          <ul aria-label="Conversations">
-            {conversations.map((c) => {
-              const active = c.id === activeId;
-              return (
-                <li key={c.id}>
-                  <Link
-                    href={`/messages/${c.id}`}
-                    aria-current={active ? "page" : undefined}
-                    className={`flex items-center gap-3 px-3 py-3 ${
-                      active ? "bg-accent-50 dark:bg-accent-700/30" : "hover:bg-stone-100 dark:hover:bg-stone-800/60"
-                    }`}
-                  >
-                    <GroupAvatar people={c.participants} />
-                    <span className="min-w-0 flex-1">
-                      <span className="flex items-baseline justify-between gap-2">
-                        <span className={`truncate ${c.unread ? "font-semibold" : "font-medium"}`}>{names(c)}</span>
-                        <span className="shrink-0 text-xs text-stone-600 dark:text-stone-400">
-                          <RelativeTime date={c.lastMessageAt} now={now} />
-                        </span>
-                      </span>
-                      <span className="flex items-center justify-between gap-2">
-                        <span className={`truncate text-sm ${c.unread ? "text-stone-900 dark:text-stone-100" : "text-stone-600 dark:text-stone-400"}`}>
-                          {c.previewFromMe && <span className="text-stone-600">You: </span>}
-                          {c.preview || <span className="italic">No messages</span>}
-                        </span>
-                        {c.unread > 0 && (
-                          <span className="shrink-0 rounded-full bg-accent-600 px-2 py-0.5 text-xs font-semibold text-white">
-                            {c.unread}
-                            <span className="sr-only"> unread</span>
-                          </span>
-                        )}
-                      </span>
-                      <span className="block truncate text-xs text-stone-600 dark:text-stone-400">
-                        {c.participants.map((p) => p.handle).join(", ")}
-                      </span>
-                    </span>
-                  </Link>
-                </li>
-              );
-            })}
-          </ul>
+          <ConversationRows rows={conversations.map((c) => rowData(c, now))} activeId={activeId} />
         )}
         {(older || paged) && (
           // Plain links: paging works without JavaScript, and a live refresh re-renders the page the URL names.

@@ -1,5 +1,5 @@
-/** "5 min", "Tue 14:02", "3 Mar" — short, with the exact time on hover and for screen readers. */
-export function RelativeTime({ date, now = new Date() }: { date: Date; now?: Date }) {
+/** "5 min", "Tue 14:02", "3 Mar" — short, with the exact time for the tooltip and for machines. */
+export function relativeTime(date: Date, now = new Date()): { text: string; iso: string; title: string } {
   const diff = now.getTime() - date.getTime();
   let text: string;
   if (diff < 60_000) text = "now";
@@ -8,9 +8,15 @@ export function RelativeTime({ date, now = new Date() }: { date: Date; now?: Dat
   else if (diff < 6 * 86_400_000) text = date.toLocaleDateString("en-GB", { weekday: "short" });
   else if (date.getFullYear() === now.getFullYear()) text = date.toLocaleDateString("en-GB", { day: "numeric", month: "short" });
   else text = date.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+  return { text, iso: date.toISOString(), title: date.toUTCString() };
+}
+
+/** The same as a <time> element, for server components. */
+export function RelativeTime({ date, now = new Date() }: { date: Date; now?: Date }) {
+  const t = relativeTime(date, now);
   return (
-    <time dateTime={date.toISOString()} title={date.toUTCString()}>
-      {text}
+    <time dateTime={t.iso} title={t.title}>
+      {t.text}
     </time>
   );
 }

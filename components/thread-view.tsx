@@ -2,9 +2,8 @@ import Link from "next/link";
 import type { MessageView, ThreadView } from "@/lib/domain/inbox";
 import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 import { Composer } from "./composer";
-import { DeliveryStatus } from "./delivery-status";
-import { MessageActions } from "./message-actions";
-import { GroupAvatar, PersonAvatar } from "./person-avatar";
+import { MessageBubble, type BubbleData } from "./message-bubble";
+import { GroupAvatar, personAvatar } from "./person-avatar";
 import { RelativeTime } from "./relative-time";
 import { RequestActions, ThreadMenu } from "./thread-actions";
 
@@ -17,63 +16,31 @@ function dayLabel(d: Date, now: Date): string {
   return d.toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric" });
 }
 
-function Bubble({ m, group, highlight }: { m: MessageView; group: boolean; highlight: boolean }) {
+/** What the client bubble shows, all worked out here (see components/message-bubble.tsx). */
+function bubbleData(m: MessageView, group: boolean): BubbleData {
   const mine = m.direction === "out";
-  const time = m.published.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
-  return (
-    <li id={`m-${m.id}`} className={`flex gap-2 ${mine ? "justify-end" : "justify-start"} scroll-mt-24`}>
-      {!mine && (group && m.author ? <PersonAvatar person={m.author} size={28} /> : null)}
-      <div className={`flex max-w-[85%] flex-col sm:max-w-[70%] ${mine ? "items-end" : "items-start"}`}>
-        {!mine && group && m.author && <span className="mb-0.5 px-1 text-xs text-stone-600">{m.author.name}</span>}
-        <div
-          className={`rounded-2xl px-3.5 py-2 ${
-            m.deleted
-              ? "border border-dashed border-stone-300 bg-transparent italic text-stone-600 dark:border-stone-700"
-              : mine
-                ? "rounded-br-md bg-accent-600 text-white [&_a]:text-white [&_a]:underline"
-                : "rounded-bl-md bg-white text-stone-900 shadow-sm dark:bg-stone-800 dark:text-stone-100 [&_a]:text-accent-700 [&_a]:underline dark:[&_a]:text-accent-300"
-          } ${
-            // One ring class set or the other: two ring widths/colours on one element resolve by stylesheet order, not by intent.
-            highlight ? "ring-4 ring-amber-400" : !mine && !m.deleted ? "ring-1 ring-stone-200 dark:ring-stone-700" : ""
-          }`}
-        >
-          {m.deleted ? (
-            <p>This message was deleted.</p>
-          ) : (
-            <>
-              {m.summary && <p className="mb-1 text-sm font-semibold">CW: {m.summary}</p>}
-              {/* Remote HTML was sanitised with an allow-list before it was stored (lib/activitypub/html.ts). */}
-              <div className="message-body break-words [&_p+p]:mt-2" dangerouslySetInnerHTML={{ __html: m.html }} />
-              {m.attachments.length > 0 && (
-                <ul className="mt-2 space-y-2">
-                  {m.attachments.map((a) => (
-                    <li key={a.url}>
-                      {a.kind === "image" ? (
-                        // eslint-disable-next-line @next/next/no-img-element -- proxied, size-limited remote image
-                        <img src={proxiedMediaUrl(a.url)} alt={a.alt ?? "Image attachment"} className="max-h-80 rounded-lg" loading="lazy" />
-                      ) : (
-                        <a href={a.url} rel="noopener nofollow noreferrer" target="_blank">
-                          {a.alt || `Attachment (${a.mediaType ?? a.kind})`}
-                        </a>
-                      )}
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </>
-          )}
-        </div>
-        <div className="mt-0.5 flex flex-wrap items-center gap-x-2 px-1 text-xs text-stone-600 dark:text-stone-400">
-          <time dateTime={m.published.toISOString()} title={m.published.toUTCString()}>
-            {time}
-          </time>
-          {m.updated && !m.deleted && <span>· edited</span>}
-          {mine && !m.deleted && <DeliveryStatus deliveries={m.deliveries} />}
-          {mine && !m.deleted && <MessageActions messageId={m.id} />}
-        </div>
-      </div>
-    </li>
-  );
+  return {
+    id: m.id,
+    mine,
+    deleted: m.deleted,
+    html: m.deleted ? "" : m.html,
+    summary: m.summary,
+    attachments: m.deleted
+      ? []
+      : m.attachments.map((a) => ({
+          image: a.kind === "image" ? proxiedMediaUrl(a.url) : null,
+          href: a.url,
+          label: a.kind === "image" ? (a.alt ?? "Image attachment") : a.alt || `Attachment (${a.mediaType ?? a.kind})`,
+        })),
+    time: {
+      text: m.published.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }),
+      iso: m.published.toISOString(),
+      title: m.published.toUTCString(),
+    },
+    edited: m.updated !== null,
+    deliveries: mine ? m.deliveries : [],
+    author: !mine && group && m.author ? personAvatar(m.author) : null,
+  };
 }
 
 const PAGE_LINK =
@@ -138,7 +105,7 @@ export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: 
               <p className="my-2 text-center text-xs font-medium text-stone-600">{d.label}</p>
               <ul className="space-y-2">
                 {d.messages.map((m) => (
-                  <Bubble key={m.id} m={m} group={group} highlight={m.id === highlight} />
+                  <MessageBubble key={m.id} m={bubbleData(m, group)} highlight={m.id === highlight} />
                 ))}
               </ul>
             </div>

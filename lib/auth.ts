@@ -1,4 +1,5 @@
 import type { NextAuthOptions, Session } from "next-auth";
+import { cache } from "react";
 import { getServerSession } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { headers } from "next/headers";
@@ -84,13 +85,21 @@ export async function currentOwner(): Promise<Owner | null> {
  * Every owner page and server action calls this itself. Without an owner the
  * instance is not set up yet (→ /setup); without a valid session → /login.
  */
-export async function requireOwner(): Promise<Owner> {
+export function requireOwner(): Promise<Owner> {
+  return checkOwner();
+}
+
+// Once per request: the layout, the page and its metadata each ask, and
+// decoding the session and reading the owner cost a few milliseconds each
+// time. React's cache() is scoped to one server render; in a server action it
+// does not memoise, so every action still checks for itself.
+const checkOwner = cache(async (): Promise<Owner> => {
   const owner = await getOwner();
   if (!owner) redirect("/setup");
   const session = await getServerSession(authOptions());
   if (!sessionMatches(session, owner)) redirect("/login");
   return owner;
-}
+});
 
 /** The calling client's address (as the front server saw it), for throttling. */
 export async function requestClientAddress(): Promise<string> {

@@ -5,7 +5,7 @@ import { LiveRefresh } from "@/components/live-refresh";
 import { LogoutButton } from "@/components/logout-button";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
-import { tabCounts } from "@/lib/domain/inbox";
+import { requestTabCounts } from "./tab-counts";
 import { handleFor } from "@/lib/domain/public-address";
 
 export const dynamic = "force-dynamic";
@@ -19,7 +19,7 @@ const NAV = [
 
 export default async function OwnerLayout({ children }: { children: React.ReactNode }) {
   const owner = await requireOwner();
-  const counts = await tabCounts();
+  const counts = await requestTabCounts();
   return (
     <div className="flex h-dvh flex-col">
       <a

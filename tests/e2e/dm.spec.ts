@@ -36,13 +36,17 @@ test.afterAll(async () => {
 
 /** Every Content-Security-Policy violation any page reports; the test ends by expecting none. */
 const cspViolations: string[] = [];
+/** React reports hydration mismatches (server and browser rendering differently) as console errors. */
+const reactErrors: string[] = [];
 
 async function loggedIn(browser: Browser, who: Instance, width = 1280): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 800 } });
   const page = await context.newPage();
   page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    if (m.type() === "error" && /hydrat|did not match|React/i.test(m.text())) reactErrors.push(m.text());
   });
+  page.on("pageerror", (e) => reactErrors.push(String(e)));
   await page.goto(who.url + "/login");
   await page.getByLabel("Username").fill(who.username);
   await page.getByLabel("Password").fill(PASSWORD);
@@ -153,4 +157,5 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   const res = await b.request.get(bob.url + "/messages");
   expect(res.headers()["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
   expect(cspViolations).toEqual([]);
+  expect(reactErrors).toEqual([]);
 });

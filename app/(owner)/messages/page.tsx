@@ -5,7 +5,8 @@ import { AddressCheck } from "@/components/address-check";
 import { Notice } from "@/components/notice";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
-import { conversationPage, tabCounts, type Tab } from "@/lib/domain/inbox";
+import { conversationPage, type Tab } from "@/lib/domain/inbox";
+import { requestTabCounts } from "../tab-counts";
 import { describePublicAddress, handleFor } from "@/lib/domain/public-address";
 import { MessagesShell } from "./shell";
 
@@ -20,7 +21,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
   const sp = await searchParams;
   const tab = parseTab(sp.tab);
   const before = typeof sp.before === "string" && sp.before ? sp.before.slice(0, 200) : undefined;
-  const [{ conversations, older }, counts] = await Promise.all([conversationPage(tab, before), tabCounts()]);
+  const [{ conversations, older }, counts] = await Promise.all([conversationPage(tab, before), requestTabCounts()]);
   const address = describePublicAddress(env().origin);
   const handle = handleFor(owner.username, env().origin);
   const nothingYet = !before && conversations.length === 0 && tab === "inbox" && counts.requests === 0;

@@ -5,7 +5,8 @@ import { ConversationList, names } from "@/components/conversation-list";
 import { ThreadPane } from "@/components/thread-view";
 import { requireOwner } from "@/lib/auth";
 import { MarkRead } from "@/components/mark-read";
-import { conversationPage, getThread, tabCounts } from "@/lib/domain/inbox";
+import { conversationPage, getThread } from "@/lib/domain/inbox";
+import { requestTabCounts } from "../../tab-counts";
 import { MessagesShell } from "../shell";
 
 type Params = Promise<{ id: string }>;
@@ -39,7 +40,7 @@ export default async function ThreadPage({ params, searchParams }: { params: Par
   const { id, m, pageKey, thread } = await threadFor(params, searchParams);
   if (!thread) notFound();
   const tab = thread.isRequest ? "requests" : thread.archived ? "archived" : "inbox";
-  const [list, counts] = await Promise.all([conversationPage(tab), tabCounts()]);
+  const [list, counts] = await Promise.all([conversationPage(tab), requestTabCounts()]);
   return (
     <MessagesShell list={<ConversationList tab={tab} conversations={list.conversations} older={list.older} activeId={id} requestCount={counts.requests} />}>
       <ThreadPane thread={thread} highlight={m} pageKey={pageKey} />
