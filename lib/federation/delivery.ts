@@ -36,8 +36,12 @@ export type DeliveryUpdate = { id: number; messageId: string | null; state: Deli
 
 const WAKE_CHANNEL = "moiety:deliveries";
 const POLL_INTERVAL_MS = 500;
-/** Longer than one POST can take (timeout) plus signing and bookkeeping. */
-const LEASE_MS = 60_000;
+/**
+ * Longer than one POST can take (the 10 s timeout) plus signing and
+ * bookkeeping, with room to spare; and short, because it is also how long the
+ * rows a killed server was sending wait before the next start retries them.
+ */
+const LEASE_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** How much of a failed answer's body is kept in lastError. */
 const ERROR_BODY_CHARS = 200;

@@ -33,7 +33,10 @@ const INSERT_CHUNK = 500;
 
 const DEFAULTS = {
   pollIntervalMs: 500,
-  leaseMs: 60_000,
+  // Renewed every third of it while a handler runs, so it only needs to outlast a
+  // stall of the event loop; it is also how long a message a killed server was
+  // handling waits before the next start takes it up.
+  leaseMs: 20_000,
   maxAttempts: 10,
   concurrency: 1,
   // 1 s, 2 s, 4 s, ... capped at 10 min. Fedify retries failed inbox work

@@ -73,7 +73,7 @@ describe("crash safety of outgoing deliveries", () => {
     await restartAlice();
 
     // Generous: on a loaded two-core machine bob's inbox takes a few DMs per
-    // second, and rows leased by the killed worker wait out their lease (60 s).
+    // second, and rows leased by the killed worker wait out their lease (30 s).
     await eventually(async () => delivered() === COUNT, "every delivery to succeed", 300_000);
     // Bob answered 202 for each; his inbox queue may still be working through them.
     const incoming = () => column(bob.dataDir, "SELECT objectId FROM Message WHERE direction = 'in' ORDER BY objectId");
