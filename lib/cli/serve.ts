@@ -4,16 +4,13 @@ import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { childProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
-import { db, dbReady } from "../db";
-import { ownerExists } from "../domain/owner";
-import { issueSetupCode } from "../domain/setup-code";
-import { getSetting } from "../domain/settings";
 import { ensureAuthSecret } from "../secret";
 import type { CertificateManager } from "../server/acme";
 import { listeningPort, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
 import { STANDALONE_SERVER } from "./paths";
+import { prepareStartState } from "./start-state";
 
 const MiB = 1024 * 1024;
 
@@ -76,11 +73,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   fs.mkdirSync(mediaDir(), { recursive: true });
   await migrateDatabase();
-  await dbReady();
   ensureAuthSecret();
 
-  if (!(await ownerExists())) {
-    const code = await issueSetupCode();
+  const state = prepareStartState();
+  if (state.setupCode) {
+    const code = state.setupCode;
     console.log(
       "\n" +
         banner([
@@ -92,17 +89,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
         ]) +
         "\n",
     );
-  } else {
-    const recorded = await getSetting("origin");
-    if (recorded && recorded !== e.origin) {
-      console.warn(
-        `Warning: MOIETY_ORIGIN is ${e.origin}, but this instance was set up as ${recorded}. ` +
-          "Other servers know you by the old address; change MOIETY_ORIGIN back unless you mean to move.",
-      );
-    }
+  } else if (state.recordedOrigin && state.recordedOrigin !== e.origin) {
+    console.warn(
+      `Warning: MOIETY_ORIGIN is ${e.origin}, but this instance was set up as ${state.recordedOrigin}. ` +
+        "Other servers know you by the old address; change MOIETY_ORIGIN back unless you mean to move.",
+    );
   }
-  // The Next child opens its own connection; this process only needed it for the checks above.
-  await db().$disconnect();
 
   const upstreamPort = await freeLoopbackPort();
   const child = spawn(process.execPath, [STANDALONE_SERVER], {

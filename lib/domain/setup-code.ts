@@ -1,5 +1,6 @@
-import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { db } from "../db";
+import { hashSetupCode } from "./setup-code-format";
 import { SETUP_CODE_POLICY, describeWait } from "./throttle-policy";
 import { clearThrottle, recordFailure, throttleWait } from "./throttle";
 
@@ -7,44 +8,14 @@ import { clearThrottle, recordFailure, throttleWait } from "./throttle";
 // is already reachable from the internet: only someone who can read the
 // server's log can finish setup. Stored hashed; a new one on every start.
 
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32: no I, L, O, U
+export { generateSetupCode, hashSetupCode, normalizeSetupCode } from "./setup-code-format";
+
 const THROTTLE_KEY = "setup-code";
-
-export function generateSetupCode(): string {
-  let raw = "";
-  for (let i = 0; i < 12; i++) raw += ALPHABET[randomInt(ALPHABET.length)];
-  return `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8, 12)}`;
-}
-
-/** Accept what people type: any case, spaces or dashes, and the look-alikes O/I/L. */
-export function normalizeSetupCode(input: string): string {
-  return input
-    .toUpperCase()
-    .replace(/[\s-]/g, "")
-    .replace(/O/g, "0")
-    .replace(/[IL]/g, "1");
-}
-
-export function hashSetupCode(code: string): string {
-  return createHash("sha256").update(normalizeSetupCode(code)).digest("hex");
-}
 
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, "hex");
   const y = Buffer.from(b, "hex");
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Replace any earlier code with a new one and return it (only its hash is stored). */
-export async function issueSetupCode(): Promise<string> {
-  const code = generateSetupCode();
-  const codeHash = hashSetupCode(code);
-  await db().setupCode.upsert({
-    where: { id: 1 },
-    create: { id: 1, codeHash },
-    update: { codeHash, createdAt: new Date(), usedAt: null },
-  });
-  return code;
 }
 
 export type SetupCodeCheck = { ok: true } | { ok: false; error: string };

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Client } from "../helpers/http";
 import { runCli, startServer, tempDataDir, type TestServer } from "../helpers/server";
+import { PASSWORD } from "../helpers/instances";
 
 const running: TestServer[] = [];
 afterEach(async () => {
@@ -74,5 +75,22 @@ describe("https origin", () => {
     const clash = await runCli(["serve"], { dataDir: tempDataDir(), env: { PORT: String(s.port), HOST: "127.0.0.1" } });
     expect(clash.code).not.toBe(0);
     expect(clash.stderr.trim().split("\n").at(-1)).toBe(`moiety serve: Port ${s.port} on 127.0.0.1 is already in use: stop the other program or set PORT.`);
+  });
+});
+
+describe("a set-up instance started under another origin", () => {
+  it("starts without a setup code and warns that other servers know it by the old address", async () => {
+    const dataDir = tempDataDir();
+    const setup = await runCli(["setup", "--username", "olga", "--display-name", "Olga", "--password-stdin"], {
+      dataDir,
+      stdin: PASSWORD,
+      env: { MOIETY_ORIGIN: "https://old.example" },
+    });
+    expect(setup.code).toBe(0);
+    const s = await start({ dataDir, origin: "https://new.example" });
+    expect(s.setupCode).toBeNull();
+    expect(s.output()).toContain(
+      "Warning: MOIETY_ORIGIN is https://new.example, but this instance was set up as https://old.example. Other servers know you by the old address",
+    );
   });
 });
