@@ -39,6 +39,9 @@ export async function createOwner(
   // Slow work (hashing, key generation) happens before the write transaction.
   const passwordHash = await hashPassword(input.password);
   const keys = [generateRsaKeyPair(), generateEd25519KeyPair()];
+  // The instance actor signs our fetches; made now rather than by the first
+  // lookup, where an RSA key generation stalled the server for ~150 ms.
+  const instanceKeys = [generateRsaKeyPair(), generateEd25519KeyPair()];
   return writeTransaction(async (tx) => {
     if ((await tx.owner.count()) > 0) throw new OwnerExistsError();
     const owner = await tx.owner.create({
@@ -55,6 +58,13 @@ export async function createOwner(
     await tx.keyPair.deleteMany({ where: { actor: "owner" } });
     for (const k of keys) {
       await tx.keyPair.create({ data: { actor: "owner", ...k } });
+    }
+    for (const k of instanceKeys) {
+      await tx.keyPair.upsert({
+        where: { actor_algorithm: { actor: "instance", algorithm: k.algorithm } },
+        create: { actor: "instance", ...k },
+        update: {},
+      });
     }
     if (insideTransaction) await insideTransaction(tx);
     return owner;

@@ -201,6 +201,9 @@ async function lane(signal: AbortSignal): Promise<void> {
       console.error("delivery: cannot claim a delivery:", error);
     }
     if (row) {
+      // There may be more: rows queued by another process (the CLI) wake no one
+      // here, and the other lanes would each wait out their poll interval.
+      wakeUp(WAKE_CHANNEL);
       await deliver(row).catch((error) => {
         // Only our own bookkeeping can throw here; the lease runs out and the row is tried again.
         console.error(`delivery ${row.id}: cannot record the result:`, error);
