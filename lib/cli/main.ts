@@ -12,7 +12,8 @@ Commands:
   dm list [--json]    conversations, newest first
   dm show ID [--json] one conversation with its messages and delivery states
   dm edit MESSAGE --text T / dm delete MESSAGE
-  follow @user@host / unfollow @user@host / block @user@host
+  follow @user@host / unfollow @user@host
+  block @user@host / block --domain SERVER / unblock (the same)
   followers [--json] / following [--json] / blocks [--json]
   doctor [--json] [--origin URL]
                       check the public address as other servers see it (DNS, HTTPS, WebFinger, clock, queue)
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   follow: withDatabase(async () => (await people()).followCommand),
   unfollow: withDatabase(async () => (await people()).unfollowCommand),
   block: withDatabase(async () => (await people()).blockCommand),
+  unblock: withDatabase(async () => (await people()).unblockCommand),
   followers: withDatabase(async () => (await people()).followersCommand),
   following: withDatabase(async () => (await people()).followingCommand),
   blocks: withDatabase(async () => (await people()).blocksCommand),

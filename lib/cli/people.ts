@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
-import { listBlocks, listFollows } from "../domain/contacts";
+import { normalizeHandle } from "../activitypub/mentions";
+import { addBlock, findRemoteActorByHandle, listBlocks, listFollows, removeBlock } from "../domain/contacts";
+import { blockedServerSchema } from "../domain/validation";
 import { LookupError } from "../federation/lookup";
 import { blockActor, followActor, SendError, unfollowActor } from "../federation/outgoing";
 import { CliError } from "./errors";
@@ -27,8 +29,40 @@ export const followCommand = (argv: string[]) =>
 export const unfollowCommand = (argv: string[]) =>
   act(() => unfollowActor(oneTarget(argv, "moiety unfollow @user@host")), (w) => `Unfollowed ${w}.`);
 
-export const blockCommand = (argv: string[]) =>
-  act(() => blockActor(oneTarget(argv, "moiety block @user@host")), (w) => `Blocked ${w}.`);
+function blockArgs(argv: string[], usage: string): { kind: "domain" | "actor"; value: string } {
+  const { values, positionals } = parseArgs({ args: argv, options: { domain: { type: "string" } }, allowPositionals: true, strict: true });
+  if (values.domain !== undefined) {
+    if (positionals.length > 0) throw new CliError(`Usage: ${usage}`);
+    const server = blockedServerSchema.safeParse(values.domain);
+    if (!server.success) throw new CliError(`--domain: ${server.error.issues[0].message}`);
+    return { kind: "domain", value: server.data };
+  }
+  if (positionals.length !== 1) throw new CliError(`Usage: ${usage}`);
+  return { kind: "actor", value: positionals[0] };
+}
+
+export async function blockCommand(argv: string[]) {
+  const target = blockArgs(argv, "moiety block @user@host | moiety block --domain SERVER");
+  if (target.kind === "domain") {
+    await addBlock("domain", target.value);
+    return console.log(`Blocked everyone on ${target.value}.`);
+  }
+  await act(() => blockActor(target.value), (w) => `Blocked ${w}.`);
+}
+
+/** Unblocking needs no network: the block names the actor URL, and a handle is looked up in the cache. */
+export async function unblockCommand(argv: string[]) {
+  const target = blockArgs(argv, "moiety unblock @user@host | moiety unblock --domain SERVER");
+  let value = target.value;
+  if (target.kind === "actor" && !/^https?:\/\//i.test(value)) {
+    const handle = normalizeHandle(value);
+    const known = handle ? await findRemoteActorByHandle(handle) : null;
+    if (!known) throw new CliError(`${value} is not blocked (no known account by that address).`);
+    value = known.id;
+  }
+  if (!(await removeBlock(target.kind, value))) throw new CliError(`${target.value} is not blocked.`);
+  console.log(`Unblocked ${target.value}.`);
+}
 
 function listCommand(direction: "in" | "out") {
   return async (argv: string[]) => {

@@ -96,7 +96,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     );
   }
 
-  const upstreamPort = await freeLoopbackPort();
+  // The app server binds its port before the front binds the public ones: a
+  // free port that happens to be one of those would take it from the front.
+  const publicPorts = e.tls === "acme" ? [e.httpPort, e.httpsPort] : [e.port];
+  let upstreamPort = await freeLoopbackPort();
+  while (publicPorts.includes(upstreamPort)) upstreamPort = await freeLoopbackPort();
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
     // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.

@@ -82,3 +82,10 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   }
   return out;
 }
+
+/** A server to block: a host name, optionally with a port (as actors on it are named). */
+export const blockedServerSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$/, "Type a server name like spam.example.");

@@ -67,6 +67,19 @@ function isCrossSiteAction(req: http.IncomingMessage, trustProxy: boolean): bool
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/**
+ * Answer 413 at once, then read and drop what the client is still sending for
+ * a few seconds: closing now would reset the connection under a client busy
+ * sending (a declared or a chunked body alike), which then sees a network
+ * error instead of the 413, and retries.
+ */
+function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+  req.resume();
+  const linger = setTimeout(() => req.socket.destroy(), 5_000);
+  req.once("end", () => clearTimeout(linger)).once("close", () => clearTimeout(linger));
+  sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` }, { connection: "keep-alive" });
+}
+
 /** The request handler that checks a request and forwards it to Next. */
 function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -75,14 +88,7 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
     const limit = bodyLimitFor(req, o);
     const declared = Number(req.headers["content-length"] ?? "0");
     if (Number.isFinite(declared) && declared > limit) {
-      // Answer at once, then read and drop what the client is still sending
-      // for a few seconds: closing now would reset the connection under a
-      // client busy sending, which then sees a network error instead of the
-      // 413 (and retries).
-      req.resume();
-      const linger = setTimeout(() => req.socket.destroy(), 5_000);
-      req.once("end", () => clearTimeout(linger)).once("close", () => clearTimeout(linger));
-      sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` }, { connection: "keep-alive" });
+      refuseTooLarge(req, res, limit);
       return;
     }
 
@@ -113,7 +119,9 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
         upRes.on("error", () => res.destroy());
       },
     );
+    let refused = false;
     upstream.on("error", (err: NodeJS.ErrnoException) => {
+      if (refused) return; // we cut it off ourselves; the client has its 413
       const starting = err.code === "ECONNREFUSED";
       sendJson(
         res,
@@ -127,15 +135,17 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
     });
 
     let received = 0;
-    req.on("data", (chunk: Buffer) => {
+    const count = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limit) {
+        refused = true;
+        req.off("data", count);
         req.unpipe(upstream);
         upstream.destroy();
-        sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` });
-        req.destroy();
+        refuseTooLarge(req, res, limit);
       }
-    });
+    };
+    req.on("data", count);
     req.pipe(upstream);
   };
 }

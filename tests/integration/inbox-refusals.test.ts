@@ -1,5 +1,3 @@
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../helpers/http";
 import { startInstance, type Instance } from "../helpers/instances";
@@ -98,14 +96,29 @@ describe("inbox refusals", () => {
     expect(blocked.stderr).toBe("");
     await refused("blocked actor", await send(bea, "from a blocked actor"), 403);
 
-    // The CLI blocks accounts only; a domain block is a Block row of kind "domain".
-    const db = new Database(path.join(dave.dataDir, "moiety.db"));
-    try {
-      db.prepare(`INSERT INTO "Block" ("kind", "value", "createdAt") VALUES ('domain', ?, ?)`).run(blockedHost.host, new Date().toISOString().replace("Z", "+00:00")); // Prisma's format
-    } finally {
-      db.close();
-    }
+    const domain = await dave.cli(["block", "--domain", blockedHost.host.toUpperCase()]);
+    expect(domain.stderr).toBe("");
+    expect(domain.stdout.trim()).toBe(`Blocked everyone on ${blockedHost.host}.`);
     await refused("blocked domain", await send(dora, "from a blocked domain", {}, blockedHost), 403);
+    expect((await dave.json(["blocks"])).blocks).toEqual([
+      { kind: "domain", value: blockedHost.host },
+      { kind: "actor", value: bea.id },
+    ]);
+  });
+
+  it("unblocks from the CLI, and says so when there was nothing to unblock", async () => {
+    const bad = await dave.cli(["block", "--domain", "not a server"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe("moiety block: --domain: Type a server name like spam.example.");
+    const none = await dave.cli(["unblock", "--domain", "never.example"]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr.trim()).toBe("moiety unblock: never.example is not blocked.");
+    for (const args of [["--domain", blockedHost.host], [bea.id]]) {
+      const r = await dave.cli(["unblock", ...args]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout.trim()).toBe(`Unblocked ${args.at(-1)}.`);
+    }
+    expect((await dave.json(["blocks"])).blocks).toEqual([]);
   });
 
   it("stored only the control message, and is healthy afterwards", async () => {

@@ -4,17 +4,13 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireOwner } from "@/lib/auth";
 import { addBlock, removeBlock } from "@/lib/domain/contacts";
+import { blockedServerSchema } from "@/lib/domain/validation";
 import { LookupError } from "@/lib/federation/lookup";
 import { approveFollower, blockActor, followActor, rejectFollower, SendError, unfollowActor } from "@/lib/federation/outgoing";
 
 export type PeopleResult = { ok: true; message: string } | { ok: false; error: string };
 
 const who = z.string().trim().min(1, "Type an address like @name@server.example.").max(500);
-const domain = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^(?=.{1,253}$)([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$/, "Type a server name like spam.example.");
 
 async function run(work: () => Promise<string>): Promise<PeopleResult> {
   try {
@@ -71,7 +67,7 @@ export async function blockAccountAction(input: string): Promise<PeopleResult> {
 
 export async function blockDomainAction(input: string): Promise<PeopleResult> {
   await requireOwner();
-  const p = domain.safeParse(input);
+  const p = blockedServerSchema.safeParse(input);
   if (!p.success) return { ok: false, error: p.error.issues[0].message };
   return run(async () => {
     await addBlock("domain", p.data);
