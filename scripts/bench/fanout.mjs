@@ -66,7 +66,7 @@ export async function runFanout(options = {}) {
     figures.push(
       figure("fanout", "send → last 202, actors cached", warm.toLast, "ms", ["<", 2000], `${o.recipients} recipients, ${warm.delivered} delivered${warm.delivered < o.recipients ? " (timed out)" : ""}`),
       figure("fanout", "  of which sendDirectMessage()", warm.sendMs, "ms"),
-      figure("fanout", "  of which queued → first POST", warm.firstAfterQueued, "ms", null, "the server's delivery worker polls every 500 ms for rows the CLI queued"),
+      figure("fanout", "  of which queued → first POST", warm.firstAfterQueued, "ms", null, "rows the CLI queued wait for the server's next poll, at most 500 ms"),
       figure("fanout", "  of which first → last POST", warm.spread, "ms"),
       figure("fanout", "send → last 202, nobody looked up yet", cold.toLast, "ms", ["<", 2000], `${cold.delivered} delivered, ${cold.actorGets} actor fetches`),
       figure("fanout", "  of which sendDirectMessage() incl. lookups", cold.sendMs, "ms"),
