@@ -112,8 +112,13 @@ export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: 
           ))}
           {thread.messages.length === 0 && <p className="text-center text-sm text-stone-600">No messages.</p>}
           {thread.later && (
-            // An older page does not take new messages live; this is the way back to where they arrive.
-            <p className="text-center">
+            // An older page does not take new messages live; these lead forward to where they arrive.
+            <p className="flex flex-wrap justify-center gap-2 text-center">
+              {thread.newer && (
+                <Link href={`/messages/${thread.id}?before=${encodeURIComponent(thread.newer)}`} className={PAGE_LINK}>
+                  Newer messages
+                </Link>
+              )}
               <Link href={`/messages/${thread.id}`} className={PAGE_LINK}>
                 Jump to newest messages
               </Link>

@@ -218,6 +218,11 @@ export type ThreadView = {
   earlier: string | null;
   /** There are newer messages than these (an older page): the newest page is the thread without `before`. */
   later: boolean;
+  /**
+   * On an older page: pass this as `before` for the page right after this one;
+   * null when that page is the newest (the thread without `before`).
+   */
+  newer: string | null;
 };
 
 /** How many messages a thread page shows: the newest ones; older ones page in with `before`. */
@@ -289,6 +294,26 @@ async function pageEndAround(conversationId: string, around: AnchorRow, limit: n
 }
 
 /**
+ * The `before` cursor of the page that follows the one ending with `last`:
+ * the message `limit` places after it. Null when fewer follow, as the newest
+ * page then shows them all.
+ */
+async function pageAfter(conversationId: string, last: { id: string; published: Date | string }, limit: number): Promise<string | null> {
+  const rows = await db().$queryRawUnsafe<{ id: string }[]>(
+    `SELECT "id" FROM "Message"
+      WHERE "conversationId" = ? AND ("published" > ? OR ("published" = ? AND "id" > ?))
+      ORDER BY "published", "id"
+      LIMIT 1 OFFSET ?`,
+    conversationId,
+    toDate(last.published),
+    toDate(last.published),
+    last.id,
+    limit,
+  );
+  return rows[0]?.id ?? null;
+}
+
+/**
  * A conversation with its newest messages (a page of THREAD_PAGE_SIZE), the
  * page before message `before`, or the page that shows message `around`.
  * Rendering a thousand-message thread at once costs the server over a second
@@ -323,6 +348,7 @@ export async function getThread(id: string, opts: { before?: string; around?: st
   );
   const more = newestFirst.length > limit;
   const page = newestFirst.slice(0, limit).reverse();
+  const newer = anchor && page.length > 0 ? await pageAfter(id, page[page.length - 1], limit) : null;
   // Not the body: the signed activity, kilobytes per row, is never shown.
   const deliveryRows = page.length
     ? await db().$queryRawUnsafe<DeliveryRow[]>(
@@ -364,6 +390,7 @@ export async function getThread(id: string, opts: { before?: string; around?: st
     readableBy: servers,
     earlier: more && page.length > 0 ? page[0].id : null,
     later: anchor !== undefined,
+    newer,
     messages: c.messages.map((m) => {
       const latestPerRecipient = new Map<string, (typeof m.deliveries)[number]>();
       for (const d of m.deliveries) latestPerRecipient.set(d.recipient ?? d.inbox, d);

@@ -174,6 +174,8 @@ test("a thread loads earlier messages; live updates and replies still work there
   await expect(log.getByText("message 70", { exact: true })).toHaveCount(0);
   await expect(log.getByText("message 19", { exact: true })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Jump to newest messages" })).toBeVisible();
+  // The page after this one is the newest page, so there is no separate "Newer messages" step.
+  await expect(page.getByRole("link", { name: "Newer messages" })).toHaveCount(0);
   await shot(page, "paging-thread-earlier");
   await expectAccessible(page, "earlier messages");
 
@@ -191,6 +193,17 @@ test("a thread loads earlier messages; live updates and replies still work there
   await expect(log.getByText("message 0", { exact: true })).toBeVisible();
   await expect(log.getByText("message 19", { exact: true })).toBeVisible();
   await expect(log.getByRole("link", { name: "Load earlier messages" })).toHaveCount(0);
+
+  // Forward again one page at a time: 0–19 → 20–69.
+  await log.getByRole("link", { name: "Newer messages" }).scrollIntoViewIfNeeded();
+  await shot(page, "paging-thread-first-page");
+  await log.getByRole("link", { name: "Newer messages" }).click();
+  await expect(log.getByText("message 20", { exact: true })).toBeVisible();
+  await expect(log.getByText("message 69", { exact: true })).toBeVisible();
+  await expect(log.getByText("message 19", { exact: true })).toHaveCount(0);
+  await expect(log.getByText("message 70", { exact: true })).toHaveCount(0);
+  await log.getByRole("link", { name: "Load earlier messages" }).click();
+  await expect(log.getByText("message 0", { exact: true })).toBeVisible();
 
   // A reply from an older page goes out and shows where it lands: the newest page.
   await page.getByLabel("Write a message").fill("Replying from the past");
