@@ -14,9 +14,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import https from "node:https";
 import { createRequire } from "node:module";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { freePort } from "./lib/free-port.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const CONTAINER_TOOL = process.env.MOIETY_CONTAINER_TOOL ?? path.resolve(ROOT, "..", "shared", "tools", "container");
@@ -55,17 +55,6 @@ function tool(args, { input, allowFail = false, quiet = true } = {}) {
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
-}
-
-function freePortOn(host) {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, host, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function getJson(url, accept = "application/json") {
@@ -162,7 +151,7 @@ async function main() {
   const name = `moiety-test-${suffix}`;
   const volume = `moiety-test-data-${suffix}`;
   const host = `127.0.0.${2 + (process.pid % 200)}`;
-  const port = await freePortOn(host);
+  const port = await freePort(host);
   const origin = `http://${host}:${port}`;
   let pebble;
   const cleanup = () => {
@@ -229,8 +218,8 @@ async function main() {
 
     // 3. built-in HTTPS from a real ACME server (pebble on the host)
     const domain = "moiety.test";
-    const httpPort = await freePortOn(host);
-    const httpsPort = await freePortOn(host);
+    const httpPort = await freePort(host);
+    const httpsPort = await freePort(host);
     // The pebble helper is TypeScript (shared with tests/integration/acme.test.ts): load tsx first.
     await import(pathToFileURL(createRequire(path.join(ROOT, "package.json")).resolve("tsx")).href);
     const { startPebble } = await import(pathToFileURL(path.join(ROOT, "tests", "helpers", "pebble.ts")).href);

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { childProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
 import { ensureAuthSecret } from "../secret";
 import type { CertificateManager } from "../server/acme";
+import { freePort } from "../server/free-port";
 import { listeningPort, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
@@ -13,17 +13,6 @@ import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
 
 const MiB = 1024 * 1024;
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForUpstream(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -99,8 +88,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The app server binds its port before the front binds the public ones: a
   // free port that happens to be one of those would take it from the front.
   const publicPorts = e.tls === "acme" ? [e.httpPort, e.httpsPort] : [e.port];
-  let upstreamPort = await freeLoopbackPort();
-  while (publicPorts.includes(upstreamPort)) upstreamPort = await freeLoopbackPort();
+  let upstreamPort = await freePort();
+  while (publicPorts.includes(upstreamPort)) upstreamPort = await freePort();
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
     // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.

@@ -1,28 +1,15 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import fs from "node:fs";
-import path from "node:path";
-import { PASSWORD, startInstance, type Instance } from "../helpers/instances";
+import { startInstance, type Instance } from "../helpers/instances";
+import { expectAccessible, loggedIn as logInBrowser, shot } from "./browser";
 
 // Two real instances; each owner in their own browser context. Everything
 // happens through the UI, and the other side must update without a reload.
-
-const SHOTS = path.join(import.meta.dirname, "..", ".output", "screenshots");
-fs.mkdirSync(SHOTS, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 
 // A real 2×2 PNG.
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
   "base64",
 );
-
-/** No serious or critical accessibility violations on the page as it is now. */
-async function expectAccessible(page: Page, name: string) {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 let alice: Instance;
 let bob: Instance;
@@ -39,20 +26,16 @@ const cspViolations: string[] = [];
 /** React reports hydration mismatches (server and browser rendering differently) as console errors. */
 const reactErrors: string[] = [];
 
-async function loggedIn(browser: Browser, who: Instance, width = 1280): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  page.on("console", (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    if (m.type() === "error" && /hydrat|did not match|React/i.test(m.text())) reactErrors.push(m.text());
+function loggedIn(browser: Browser, who: Instance): Promise<Page> {
+  return logInBrowser(browser, who, {
+    watch: (page) => {
+      page.on("console", (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+        if (m.type() === "error" && /hydrat|did not match|React/i.test(m.text())) reactErrors.push(m.text());
+      });
+      page.on("pageerror", (e) => reactErrors.push(String(e)));
+    },
   });
-  page.on("pageerror", (e) => reactErrors.push(String(e)));
-  await page.goto(who.url + "/login");
-  await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/messages/);
-  return page;
 }
 
 test("a DM round trip between two instances, live on both sides", async ({ browser }) => {

@@ -1,26 +1,15 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
-import { PASSWORD, startInstance, type Instance } from "../helpers/instances";
+import { startInstance, type Instance } from "../helpers/instances";
 import { Peer, waitForInboxIdle, type PeerActor } from "../helpers/peer";
+import { expectAccessible, loggedIn, shot } from "./browser";
 
 // More conversations and messages than one page holds (50 of each), written
 // straight into a running instance's database the way the app writes them,
 // then read through the UI: older pages of the list (per folder), earlier
 // messages of a thread, and a search hit far back in a thread.
-
-const SHOTS = path.join(import.meta.dirname, "..", ".output", "screenshots");
-fs.mkdirSync(SHOTS, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-
-async function expectAccessible(page: Page, name: string) {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 const INBOX_CONVERSATIONS = 55;
 const ARCHIVED_CONVERSATIONS = 52;
@@ -89,17 +78,6 @@ function seed(instance: Instance) {
   db.close();
 }
 
-async function loggedIn(browser: Browser, who: Instance, width = 1280): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(who.url + "/login");
-  await page.getByLabel("Username").fill(who.username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/messages/);
-  return page;
-}
-
 test.beforeAll(async () => {
   peer = await Peer.start();
   [carol, pat, quinn] = await Promise.all([startInstance("carol"), peer.addActor("pat"), peer.addActor("quinn")]);
@@ -145,7 +123,7 @@ test("the conversation list pages to older conversations, per folder", async ({ 
   await expect(list.getByText("Archived 00", { exact: true })).toBeVisible();
 
   // On a phone, the older page fits.
-  const phone = await loggedIn(browser, carol, 360);
+  const phone = await loggedIn(browser, carol, { width: 360 });
   await phone.goto(carol.url + "/messages");
   await phone.getByRole("link", { name: "Older conversations" }).scrollIntoViewIfNeeded();
   await shot(phone, "paging-list-360");

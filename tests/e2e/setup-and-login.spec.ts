@@ -1,15 +1,12 @@
 import { expect, test, type Page } from "@playwright/test";
-import fs from "node:fs";
-import path from "node:path";
 import { startServer, type TestServer } from "../helpers/server";
+import { shot as screenshot } from "./browser";
 
 // The whole first-run experience in a real browser: the setup URL from the
 // log, every wizard step with its validation, landing signed in, logging out
 // and in again. Screenshots of each page go to tests/.output/screenshots.
 
-const SHOTS = path.join(import.meta.dirname, "..", ".output", "screenshots");
-fs.mkdirSync(SHOTS, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) => screenshot(page, name, { fullPage: true });
 
 // A real 1×1 PNG.
 const PNG = Buffer.from(

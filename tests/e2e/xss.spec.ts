@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { Peer, waitForInboxIdle, type PeerActor } from "../helpers/peer";
-import { PASSWORD, startInstance, type Instance } from "../helpers/instances";
+import { startInstance, type Instance } from "../helpers/instances";
+import { logIn } from "./browser";
 
 // Known XSS vectors arrive as real, signed DMs from a remote actor. Stored
 // HTML must hold none of them, and rendering them in Chromium must run
@@ -86,11 +87,7 @@ test("XSS vectors in signed DMs are stored harmless and run nothing in the brows
   page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
   });
-  await page.goto(dave.url + "/login");
-  await page.getByLabel("Username").fill("dave");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/messages/);
+  await logIn(page, dave);
   await page.goto(`${dave.url}/messages/${list.conversations[0].id}`);
   const thread = page.getByRole("log", { name: "Messages" });
   await expect(thread.getByText(`vector ${VECTORS.length - 1}`)).toBeVisible();

@@ -1,4 +1,4 @@
-import { runCli, startServer, tempDataDir, type TestServer } from "./server";
+import { freePort, runCli, startServer, tempDataDir, type TestServer } from "./server";
 
 // Two (or more) real Moiety instances on loopback, each with an owner made by
 // the CLI, talking over real HTTP with real signatures.
@@ -13,7 +13,6 @@ export type Instance = TestServer & {
 };
 
 export async function startInstance(username: string): Promise<Instance> {
-  const { freePort } = await import("./server");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = tempDataDir(`moiety-${username}-`);

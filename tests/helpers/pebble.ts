@@ -2,9 +2,9 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import dgram from "node:dgram";
 import fs from "node:fs";
 import https from "node:https";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./server";
 
 // A real ACME server for tests: Debian's pebble on loopback, with
 //  · its own HTTPS listener certified by a throw-away CA made here with openssl
@@ -27,17 +27,6 @@ export type Pebble = {
   issue: (name: string, domain: string, notBefore: Date, notAfter: Date) => { key: string; cert: string };
   stop: () => void;
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The pebble binary; installs Debian's package when missing and running as root. */
 export function ensurePebble(): string {

@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../../lib/server/free-port";
 
 // Starts a real Moiety server process (the built standalone app behind the
 // front server, exactly what `npm start` runs) on a loopback port with its own
 // temporary data dir.
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export { freePort };
+
 export const MOIETY_CLI = path.join(ROOT, "scripts", "moiety");
 
 export type TestServer = {
@@ -27,17 +29,6 @@ export type TestServer = {
   crash: () => Promise<void>;
   process: ChildProcess;
 };
-
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export function tempDataDir(prefix = "moiety-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -5,26 +5,17 @@
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../lib/free-port.mjs";
+
+export { freePort };
 
 // MOIETY_BENCH_ROOT: run another checkout's build (e.g. a private copy while others rebuild this one).
 export const ROOT = process.env.MOIETY_BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const CLI = path.join(ROOT, "scripts", "moiety");
 export const PASSWORD = "benchmark password 1234";
-
-export function freePort(host = "127.0.0.1") {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, host, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const created = [];
 
