@@ -17,48 +17,63 @@ export async function GET(request: Request) {
   let last = await changeFingerprint();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  let wake: (() => void) | undefined;
+  // One check at a time: a wake that arrives while one runs asks for another
+  // right after it, instead of starting a second polling loop.
+  let running = false;
+  let again = false;
+
+  const close = () => {
+    closed = true;
+    clearTimeout(timer);
+    deliveryEvents.off("updated", wake);
+  };
+  const wake = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    void tick();
+  };
+  let send: (text: string) => void = () => undefined;
+  let beats = 0;
+  const tick = async () => {
+    if (closed) return;
+    running = true;
+    try {
+      const now = await changeFingerprint();
+      if (now !== last) {
+        last = now;
+        send("event: change\ndata: {}\n\n");
+      } else if (++beats % 15 === 0) {
+        send(": keep-alive\n\n");
+      }
+    } catch {
+      // database busy or gone: try again next tick
+    } finally {
+      running = false;
+    }
+    if (closed) return;
+    if (again) {
+      again = false;
+      void tick();
+    } else {
+      timer = setTimeout(tick, 1000);
+    }
+  };
 
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (text: string) => {
+      send = (text) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
       send("retry: 2000\n: connected\n\n");
-      let beats = 0;
-      const tick = async () => {
-        if (closed) return;
-        try {
-          const now = await changeFingerprint();
-          if (now !== last) {
-            last = now;
-            send("event: change\ndata: {}\n\n");
-          } else if (++beats % 15 === 0) {
-            send(": keep-alive\n\n");
-          }
-        } catch {
-          // database busy or gone: try again next tick
-        }
-        timer = setTimeout(tick, 1000);
-      };
-      wake = () => {
-        clearTimeout(timer);
-        void tick();
-      };
       deliveryEvents.on("updated", wake);
       timer = setTimeout(tick, 1000);
     },
-    cancel() {
-      closed = true;
-      clearTimeout(timer);
-      if (wake) deliveryEvents.off("updated", wake);
-    },
+    cancel: close,
   });
-  request.signal.addEventListener("abort", () => {
-    closed = true;
-    clearTimeout(timer);
-    if (wake) deliveryEvents.off("updated", wake);
-  });
+  request.signal.addEventListener("abort", close);
   return new Response(stream, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
