@@ -11,7 +11,7 @@ import { MessageActions } from "./message-actions";
 // server (the time in the server's words, image URLs through the media
 // proxy), so hydration renders exactly what the server did.
 
-export type BubbleAttachment = { image: string | null; href: string; label: string };
+type BubbleAttachment = { image: string | null; href: string; label: string };
 
 export type BubbleData = {
   id: string;

@@ -181,14 +181,6 @@ export async function addConversationRef(conversationId: string, uri: string) {
   await writeTransaction((tx) => addRefs(tx, conversationId, [uri]));
 }
 
-/** Has the owner ever written in a conversation with this actor? */
-export async function ownerHasWrittenTo(actorId: string): Promise<boolean> {
-  const n = await db().message.count({
-    where: { direction: "out", conversation: { participants: { some: { actorId } } } },
-  });
-  return n > 0;
-}
-
 function actorSummary(actorId: string, actors: Map<string, { handle: string | null; name: string | null }>) {
   const a = actors.get(actorId);
   return { handle: a?.handle ?? null, actor: actorId, name: a?.name ?? null };

@@ -1,4 +1,4 @@
-import { sanitizeRemoteHtml } from "../activitypub/html";
+import { escapeHtml, sanitizeRemoteHtml } from "../activitypub/html";
 
 // The static HTML half of an export: index.html and one page per
 // conversation, readable offline in any browser. Pure functions of the
@@ -53,10 +53,6 @@ export type ExportData = {
   owner: ExportPerson;
   conversations: ExportConversation[];
 };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
 
 /** The page of one conversation, relative to the export's root. Ids are ours, but never trust a name blindly. */
 export function conversationPath(id: string): string {

@@ -62,7 +62,7 @@ export type ConversationSummary = {
 };
 
 /** How many conversations a list page shows, newest first (older ones: `before`, the last one's cursor). */
-export const CONVERSATION_PAGE_SIZE = 50;
+const CONVERSATION_PAGE_SIZE = 50;
 
 type SummaryRow = {
   id: string;
@@ -94,7 +94,7 @@ function previewOf(text: string): string {
  * every listed conversation. `before` is a cursor from a previous page
  * (`${lastMessageAt ISO}|${id}` of its last conversation).
  */
-export async function listConversationSummaries(tab: Tab, opts: { limit?: number; before?: string } = {}): Promise<ConversationSummary[]> {
+async function listConversationSummaries(tab: Tab, opts: { limit?: number; before?: string } = {}): Promise<ConversationSummary[]> {
   const limit = Math.max(1, Math.min(opts.limit ?? CONVERSATION_PAGE_SIZE, 500));
   const cursor = parseCursor(opts.before);
   const rows = await db().$queryRawUnsafe<SummaryRow[]>(
@@ -162,7 +162,7 @@ export async function conversationPage(tab: Tab, before?: string): Promise<{ con
 }
 
 /** The cursor for the page after this one (pass as `before`). */
-export function conversationCursor(c: Pick<ConversationSummary, "id" | "lastMessageAt">): string {
+function conversationCursor(c: Pick<ConversationSummary, "id" | "lastMessageAt">): string {
   return `${c.lastMessageAt.toISOString()}|${c.id}`;
 }
 
@@ -226,7 +226,7 @@ export type ThreadView = {
 };
 
 /** How many messages a thread page shows: the newest ones; older ones page in with `before`. */
-export const THREAD_PAGE_SIZE = 50;
+const THREAD_PAGE_SIZE = 50;
 
 type MessageRow = {
   id: string;

@@ -50,10 +50,10 @@ function isHttpUrl(value: string): boolean {
 const ACTIVITYPUB_TYPES = new Set(["application/activity+json", "application/ld+json", "application/json"]);
 
 /** Bounds on an inbox body; a real activity (a DM, a Follow, an Update of a profile) is far inside them. */
-export const INBOX_BODY_LIMITS = { depth: 32, values: 5_000, arrayLength: 500, contexts: 16 };
+const INBOX_BODY_LIMITS = { depth: 32, values: 5_000, arrayLength: 500, contexts: 16 };
 
 /** Why a parsed inbox body is too deep or too large, or null. Iterative: deep input cannot overflow the stack. */
-export function inboxBodyProblem(root: unknown): string | null {
+function inboxBodyProblem(root: unknown): string | null {
   const L = INBOX_BODY_LIMITS;
   const stack: [unknown, number][] = [[root, 1]];
   let values = 0;

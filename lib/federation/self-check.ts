@@ -2,7 +2,7 @@ import dns from "node:dns";
 import { isIP } from "node:net";
 import tls from "node:tls";
 import { describePublicAddress } from "../domain/public-address";
-import { renewalTime } from "../server/tls-policy";
+import { DAY, HOUR, MINUTE, renewalTime } from "../server/tls-policy";
 import { isPrivateAddress } from "./safe-fetch";
 
 // The self-check behind `moiety doctor` and the wizard's "Check my address":
@@ -60,10 +60,6 @@ export type DoctorFacts = {
   nodeinfo?: FetchResult;
   queue: QueueFacts;
 };
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 
 function hostAndPort(origin: string): { host: string; hostname: string; port: number; https: boolean } {
@@ -473,4 +469,3 @@ export async function gatherFacts(origin: string): Promise<DoctorFacts> {
   return facts;
 }
 
-export { isPrivateAddress };

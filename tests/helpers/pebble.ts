@@ -29,7 +29,7 @@ export type Pebble = {
 };
 
 /** The pebble binary; installs Debian's package when missing and running as root. */
-export function ensurePebble(): string {
+function ensurePebble(): string {
   const which = spawnSync("sh", ["-c", "command -v pebble"], { encoding: "utf8" });
   if (which.status === 0) return which.stdout.trim();
   const isRoot = process.getuid?.() === 0;

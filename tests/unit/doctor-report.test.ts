@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, explainFetchFailure, formatReport, isPrivateAddress, type DoctorFacts } from "@/lib/federation/self-check";
+import { buildReport, explainFetchFailure, formatReport, type DoctorFacts } from "@/lib/federation/self-check";
+import { isPrivateAddress } from "@/lib/federation/safe-fetch";
 
 const now = new Date("2026-05-01T12:00:00Z");
 const origin = "https://social.example";
