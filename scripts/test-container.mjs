@@ -16,7 +16,7 @@ import https from "node:https";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { freePort } from "./lib/free-port.mjs";
+import { freePort } from "../lib/server/free-port.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const CONTAINER_TOOL = process.env.MOIETY_CONTAINER_TOOL ?? path.resolve(ROOT, "..", "shared", "tools", "container");

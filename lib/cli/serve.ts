@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { childProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
 import { ensureAuthSecret } from "../secret";
 import type { CertificateManager } from "../server/acme";
-import { freePort } from "../server/free-port";
+import { freePort } from "../server/free-port.mjs";
 import { listeningPort, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../../lib/server/free-port";
+import { freePort } from "../../lib/server/free-port.mjs";
 
 // Starts a real Moiety server process (the built standalone app behind the
 // front server, exactly what `npm start` runs) on a loopback port with its own

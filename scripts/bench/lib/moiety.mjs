@@ -8,9 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../lib/free-port.mjs";
-
-export { freePort };
+import { freePort } from "../../../lib/server/free-port.mjs";
 
 // MOIETY_BENCH_ROOT: run another checkout's build (e.g. a private copy while others rebuild this one).
 export const ROOT = process.env.MOIETY_BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
