@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 const TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 const MAX_BYTES = 8 * 1024 * 1024;
@@ -12,7 +12,11 @@ type Item = { file: File; alt: string; url: string };
 export function useAttachments() {
   const [items, setItems] = useState<Item[]>([]);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => () => items.forEach((i) => URL.revokeObjectURL(i.url)), [items]);
+  // A preview's URL is released when its image leaves, not on every change of
+  // the list (that revoked the previews still shown, on each alt-text keystroke).
+  const current = useRef(items);
+  current.current = items;
+  useEffect(() => () => current.current.forEach((i) => URL.revokeObjectURL(i.url)), []);
   return {
     items,
     error,
@@ -31,9 +35,11 @@ export function useAttachments() {
       setItems(items.map((x, j) => (j === i ? { ...x, alt } : x)));
     },
     remove(i: number) {
+      if (items[i]) URL.revokeObjectURL(items[i].url);
       setItems(items.filter((_, j) => j !== i));
     },
     clear() {
+      items.forEach((x) => URL.revokeObjectURL(x.url));
       setItems([]);
       setError(null);
     },
