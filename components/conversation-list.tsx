@@ -25,7 +25,8 @@ function folderHref(tab: Tab, before?: string): string {
   return qs ? `/messages?${qs}` : "/messages";
 }
 
-const PAGE_LINK =
+/** The look of the paging links under the list and in a thread. */
+export const PAGE_LINK =
   "inline-flex min-h-11 items-center rounded-lg px-3 text-sm font-medium text-accent-700 underline-offset-2 hover:bg-stone-100 hover:underline dark:text-accent-300 dark:hover:bg-stone-800";
 
 export function names(c: { participants: { name: string }[] }): string {

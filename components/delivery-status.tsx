@@ -1,9 +1,8 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState } from "react";
 import { retryDeliveryAction } from "@/app/(owner)/messages/actions";
 import type { DeliveryView } from "@/lib/domain/inbox";
+import { useAction } from "./use-action";
 
 function describe(d: DeliveryView): string {
   const who = d.recipient?.handle ?? new URL(d.inbox).host;
@@ -14,8 +13,8 @@ function describe(d: DeliveryView): string {
 
 /** Per-recipient delivery state of one of the owner's messages, with a retry for failures. */
 export function DeliveryStatus({ deliveries }: { deliveries: DeliveryView[] }) {
-  const router = useRouter();
-  const [busy, setBusy] = useState<number | null>(null);
+  // A retry that fails (or cannot reach the server) says so and frees its button.
+  const { busy, error, run } = useAction();
   if (deliveries.length === 0) return null;
   const failed = deliveries.filter((d) => d.state === "failed");
   const queued = deliveries.filter((d) => d.state === "queued");
@@ -33,19 +32,19 @@ export function DeliveryStatus({ deliveries }: { deliveries: DeliveryView[] }) {
           <span aria-hidden>({describe(d)})</span>
           <button
             type="button"
-            disabled={busy === d.id}
-            onClick={async () => {
-              setBusy(d.id);
-              await retryDeliveryAction(d.id);
-              setBusy(null);
-              router.refresh();
-            }}
+            disabled={busy}
+            onClick={() => run(() => retryDeliveryAction(d.id))}
             className="rounded px-1.5 py-0.5 font-medium underline hover:bg-red-50 dark:hover:bg-red-950"
           >
             Retry
           </button>
         </span>
       ))}
+      {error && (
+        <span role="alert" className="text-red-700 dark:text-red-400">
+          {error}
+        </span>
+      )}
     </span>
   );
 }

@@ -1,26 +1,15 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { deleteMessageAction, editMessageAction, messageTextAction } from "@/app/(owner)/messages/actions";
+import { useAction } from "./use-action";
 
 /** Edit (sends an Update) and delete with confirmation (sends a Delete) for the owner's own messages. */
 export function MessageActions({ messageId }: { messageId: string }) {
-  const router = useRouter();
   const [mode, setMode] = useState<"idle" | "edit" | "confirm">("idle");
   const [draft, setDraft] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function run(work: () => Promise<{ ok: boolean; error?: string }>) {
-    setBusy(true);
-    setError(null);
-    const r = await work().catch(() => ({ ok: false, error: "Could not reach the server." }));
-    setBusy(false);
-    if (!r.ok) return setError(r.error ?? "That did not work.");
-    setMode("idle");
-    router.refresh();
-  }
+  const { busy, error, setBusy, setError, run: runAction } = useAction();
+  const run = (work: Parameters<typeof runAction>[0]) => runAction(work, { onDone: () => setMode("idle") });
 
   async function startEdit() {
     setBusy(true);

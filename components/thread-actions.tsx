@@ -1,25 +1,9 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { acceptRequestAction, archiveAction, blockSenderAction, deleteConversationAction } from "@/app/(owner)/messages/actions";
 import type { Person } from "@/lib/domain/inbox";
-
-function useAction() {
-  const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (work: () => Promise<{ ok: boolean; error?: string }>, then?: string) => {
-    setBusy(true);
-    setError(null);
-    const r = await work().catch(() => ({ ok: false, error: "Could not reach the server." }));
-    setBusy(false);
-    if (!r.ok) return setError(r.error ?? "That did not work.");
-    if (then) router.push(then);
-    router.refresh();
-  };
-  return { busy, error, run };
-}
+import { useAction } from "./use-action";
 
 export function ThreadMenu({ conversationId, archived }: { conversationId: string; archived: boolean }) {
   const { busy, error, run } = useAction();
@@ -27,12 +11,12 @@ export function ThreadMenu({ conversationId, archived }: { conversationId: strin
   return (
     <div className="flex items-center gap-1 text-sm">
       {error && <span role="alert" className="text-red-700">{error}</span>}
-      <button type="button" disabled={busy} onClick={() => run(() => archiveAction(conversationId, !archived), archived ? undefined : "/messages")} className="rounded-md px-2 py-1.5 hover:bg-stone-100 dark:hover:bg-stone-800">
+      <button type="button" disabled={busy} onClick={() => run(() => archiveAction(conversationId, !archived), { then: archived ? undefined : "/messages" })} className="rounded-md px-2 py-1.5 hover:bg-stone-100 dark:hover:bg-stone-800">
         {archived ? "Unarchive" : "Archive"}
       </button>
       {confirm ? (
         <span role="group" aria-label="Confirm delete" className="inline-flex items-center gap-1">
-          <button type="button" disabled={busy} onClick={() => run(() => deleteConversationAction(conversationId), "/messages")} className="rounded-md bg-red-700 px-2 py-1.5 font-medium text-white">
+          <button type="button" disabled={busy} onClick={() => run(() => deleteConversationAction(conversationId), { then: "/messages" })} className="rounded-md bg-red-700 px-2 py-1.5 font-medium text-white">
             Delete here
           </button>
           <button type="button" onClick={() => setConfirm(false)} className="rounded-md px-2 py-1.5">
@@ -62,13 +46,13 @@ export function RequestActions({ conversationId, people }: { conversationId: str
         <button type="button" disabled={busy} onClick={() => run(() => acceptRequestAction(conversationId))} className="min-h-9 rounded-lg bg-accent-600 px-3 font-medium text-white">
           Accept
         </button>
-        <button type="button" disabled={busy} onClick={() => run(() => deleteConversationAction(conversationId), "/messages?tab=requests")} className="min-h-9 rounded-lg border border-stone-300 bg-white px-3 dark:border-stone-700 dark:bg-stone-900">
+        <button type="button" disabled={busy} onClick={() => run(() => deleteConversationAction(conversationId), { then: "/messages?tab=requests" })} className="min-h-9 rounded-lg border border-stone-300 bg-white px-3 dark:border-stone-700 dark:bg-stone-900">
           Delete
         </button>
-        <button type="button" disabled={busy} onClick={() => run(() => blockSenderAction(conversationId, "account"), "/messages?tab=requests")} className="min-h-9 rounded-lg border border-red-300 bg-white px-3 text-red-800 dark:border-red-800 dark:bg-stone-900 dark:text-red-300">
+        <button type="button" disabled={busy} onClick={() => run(() => blockSenderAction(conversationId, "account"), { then: "/messages?tab=requests" })} className="min-h-9 rounded-lg border border-red-300 bg-white px-3 text-red-800 dark:border-red-800 dark:bg-stone-900 dark:text-red-300">
           Block {people.length > 1 ? "them" : "sender"}
         </button>
-        <button type="button" disabled={busy} onClick={() => run(() => blockSenderAction(conversationId, "domain"), "/messages?tab=requests")} className="min-h-9 rounded-lg border border-red-300 bg-white px-3 text-red-800 dark:border-red-800 dark:bg-stone-900 dark:text-red-300">
+        <button type="button" disabled={busy} onClick={() => run(() => blockSenderAction(conversationId, "domain"), { then: "/messages?tab=requests" })} className="min-h-9 rounded-lg border border-red-300 bg-white px-3 text-red-800 dark:border-red-800 dark:bg-stone-900 dark:text-red-300">
           Block {servers}
         </button>
       </div>

@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { MessageView, ThreadView } from "@/lib/domain/inbox";
 import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 import { Composer } from "./composer";
+import { names, PAGE_LINK } from "./conversation-list";
 import { MessageBubble, type BubbleData } from "./message-bubble";
 import { GroupAvatar, personAvatar } from "./person-avatar";
 import { RelativeTime } from "./relative-time";
@@ -43,9 +44,6 @@ function bubbleData(m: MessageView, group: boolean): BubbleData {
   };
 }
 
-const PAGE_LINK =
-  "inline-flex min-h-11 items-center rounded-lg px-3 text-sm font-medium text-accent-700 underline-offset-2 hover:bg-stone-100 hover:underline dark:text-accent-300 dark:hover:bg-stone-800";
-
 /**
  * `pageKey` names the page the URL asked for (newest, before X, around Y): a
  * new page remounts the message log so it opens scrolled to its newest
@@ -70,7 +68,7 @@ export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: 
         <GroupAvatar people={thread.participants} size={40} />
         <div className="min-w-0 flex-1">
           <h1 id="thread-title" className="truncate font-semibold">
-            {thread.participants.map((p) => p.name).join(", ")}
+            {names(thread)}
           </h1>
           <p className="truncate text-xs text-stone-600 dark:text-stone-400">{thread.participants.map((p) => p.handle).join(", ")}</p>
         </div>
