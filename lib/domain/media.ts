@@ -15,15 +15,17 @@ const notFound = () => new Response("Not found", { status: 404, headers: { "cont
  */
 export async function serveOwnerMedia(name: string): Promise<Response> {
   if (!isMediaName(name)) return notFound();
-  const owner = await getOwner();
-  const isAvatar = owner !== null && owner.avatarFile === name;
-  if (!isAvatar && !(await isLiveAttachment(name))) return notFound();
+  // The file first: a guessed name then never reaches the database (the
+  // attachment check searches the messages).
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(path.join(mediaDir(), name));
   } catch {
     return notFound();
   }
+  const owner = await getOwner();
+  const isAvatar = owner !== null && owner.avatarFile === name;
+  if (!isAvatar && !(await isLiveAttachment(name))) return notFound();
   const type = sniffImageType(bytes);
   if (!type) return notFound();
   return new Response(new Uint8Array(bytes), {

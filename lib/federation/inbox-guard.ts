@@ -144,13 +144,17 @@ export async function refuseBlockedInboxPost(request: Request): Promise<Response
 
   const signatureHeader = request.headers.get("signature");
   let keyId: string | null = null;
+  // Usually the signer is the actor: ask the block list once per URL.
+  const blockChecked = new Set<string>();
   if (signatureHeader !== null) {
     const problem = signatureProblem(signatureHeader, request.headers.get("date"));
     if (problem) return json(401, problem);
     keyId = signatureParams(signatureHeader)!.get("keyId")!;
     const u = new URL(keyId);
     u.hash = "";
-    if (await isBlocked(u.href.replace(/\/main-key$/, ""))) return json(403, "Blocked.");
+    const signer = u.href.replace(/\/main-key$/, "");
+    if (await isBlocked(signer)) return json(403, "Blocked.");
+    blockChecked.add(signer);
   }
 
   // The actors as Fedify will read them (JSON-LD), and as the JSON says.
@@ -170,9 +174,10 @@ export async function refuseBlockedInboxPost(request: Request): Promise<Response
   if (actors.size === 0) return null; // Fedify answers 400
 
   for (const actor of actors) {
-    if (await isBlocked(actor)) return json(403, "Blocked.");
+    if (!blockChecked.has(actor) && (await isBlocked(actor))) return json(403, "Blocked.");
+    const host = hostOf(actor);
     for (const key of keys) {
-      if (hostOf(actor) === null || hostOf(actor) !== hostOf(key)) return json(401, "The signature's key is not on the actor's server.");
+      if (host === null || host !== hostOf(key)) return json(401, "The signature's key is not on the actor's server.");
     }
   }
   const actor = idsOf(activity.actor)[0];

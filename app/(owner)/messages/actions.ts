@@ -5,7 +5,8 @@ import { z } from "zod";
 import { requireOwner } from "@/lib/auth";
 import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
 import type { NewAttachment } from "@/lib/domain/attachments";
-import { acceptRequest, deleteConversation, getThread, markRead, ownMessageText, setArchived } from "@/lib/domain/inbox";
+import { getConversation } from "@/lib/domain/conversations";
+import { acceptRequest, deleteConversation, markRead, ownMessageText, setArchived } from "@/lib/domain/inbox";
 import { retryDelivery } from "@/lib/federation/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
 import { blockActor, deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError, MAX_DM_TEXT } from "@/lib/federation/outgoing";
@@ -170,13 +171,12 @@ export async function blockSenderAction(conversationId: string, scope: "account"
   await requireOwner();
   const parsed = z.object({ id: idSchema, scope: z.enum(["account", "domain"]) }).safeParse({ id: conversationId, scope });
   if (!parsed.success) return { ok: false, error: "No such conversation." };
-  // Only the participants are needed, not a page of messages.
-  const thread = await getThread(parsed.data.id, { limit: 1 });
-  if (!thread) return { ok: false, error: "No such conversation." };
+  const conversation = await getConversation(parsed.data.id);
+  if (!conversation) return { ok: false, error: "No such conversation." };
   try {
-    for (const p of thread.participants) {
-      if (parsed.data.scope === "account") await blockActor(p.id);
-      else await addBlock("domain", new URL(p.id).host);
+    for (const { actorId } of conversation.participants) {
+      if (parsed.data.scope === "account") await blockActor(actorId);
+      else await addBlock("domain", new URL(actorId).host);
     }
     await deleteConversation(parsed.data.id);
     revalidatePath("/messages");

@@ -29,7 +29,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const { q } = await searchParams;
   const query = typeof q === "string" ? q.slice(0, 200) : "";
   const hits = query ? await searchMessages(query) : [];
-  const authors = await db().remoteActor.findMany({ where: { id: { in: hits.map((h) => h.authorId) } } });
+  const authors = hits.length > 0 ? await db().remoteActor.findMany({ where: { id: { in: [...new Set(hits.map((h) => h.authorId))] } } }) : [];
   const nameOf = new Map(authors.map((a) => [a.id, a.name ?? a.handle ?? a.id]));
   return (
     <div className="mx-auto max-w-3xl px-4 py-6">
