@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireOwner } from "@/lib/auth";
+import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
 import type { NewAttachment } from "@/lib/domain/attachments";
 import { getConversation } from "@/lib/domain/conversations";
@@ -30,7 +31,8 @@ export type Recipient = {
   handle: string;
   name: string;
   server: string;
-  iconUrl: string | null;
+  /** Their avatar through our media proxy (their server never sees the owner's address). */
+  avatarUrl: string | null;
   followsYou: boolean;
   youFollow: boolean;
 };
@@ -49,7 +51,7 @@ export async function resolveRecipientAction(input: string): Promise<ActionResul
         handle: a.handle ?? a.id,
         name: a.name ?? a.handle ?? a.id,
         server: a.host,
-        iconUrl: a.iconUrl,
+        avatarUrl: a.iconUrl ? proxiedMediaUrl(a.iconUrl) : null,
         followsYou: follow?.state === "accepted",
         youFollow: await ownerFollows(a.id),
       },

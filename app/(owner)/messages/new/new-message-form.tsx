@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import { Avatar } from "@/components/avatar";
 import { Button } from "@/components/button";
 import { AttachmentPicker, useAttachments } from "@/components/attachment-picker";
 import { Notice } from "@/components/notice";
@@ -78,14 +79,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
           <ul className="mb-2 space-y-2" aria-label="Recipients">
             {recipients.map((r) => (
               <li key={r.id} className="flex items-center gap-3 rounded-xl border border-stone-200 bg-white p-2 dark:border-stone-800 dark:bg-stone-900">
-                {r.iconUrl ? (
-                  // eslint-disable-next-line @next/next/no-img-element -- proxied remote avatar
-                  <img src={`/media/proxy?url=${encodeURIComponent(r.iconUrl)}`} alt="" className="size-10 rounded-full object-cover" />
-                ) : (
-                  <span aria-hidden className="inline-flex size-10 items-center justify-center rounded-full bg-accent-100 font-semibold text-accent-700">
-                    {r.name.charAt(0).toUpperCase()}
-                  </span>
-                )}
+                <Avatar src={r.avatarUrl} name={r.name} size={40} />
                 <span className="min-w-0 flex-1">
                   <span className="block truncate font-medium">{r.name}</span>
                   <span className="block truncate text-sm text-stone-600 dark:text-stone-400">
