@@ -142,3 +142,41 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   expect(cspViolations).toEqual([]);
   expect(reactErrors).toEqual([]);
 });
+
+test("New message resolves the address the way people type: Enter, leaving the field, or Send", async ({ browser }) => {
+  const a = await loggedIn(browser, alice);
+  const bobHandle = `@bob@${new URL(bob.url).host}`;
+  const recipients = a.getByRole("list", { name: "Recipients" });
+  await a.goto(alice.url + "/messages/new");
+
+  // Enter in To resolves the address, without sending anything.
+  await a.getByLabel("To").fill(bob.actor);
+  await a.getByLabel("To").press("Enter");
+  await expect(recipients.getByText(bobHandle)).toBeVisible();
+  await expect(a.getByLabel("To")).toHaveValue("");
+  await expect(a).toHaveURL(/\/messages\/new$/);
+
+  // Leaving the field (Tab) resolves it too.
+  await a.getByRole("button", { name: `Remove ${bobHandle}` }).click();
+  await expect(recipients).toHaveCount(0);
+  await a.getByLabel("To").fill(bob.actor);
+  await a.getByLabel("To").press("Tab");
+  await expect(recipients.getByText(bobHandle)).toBeVisible();
+
+  // An address nobody answers for says so where the address is typed.
+  await a.getByRole("button", { name: `Remove ${bobHandle}` }).click();
+  await a.getByLabel("To").fill("@nobody@does-not-exist.invalid");
+  await a.getByLabel("To").press("Enter");
+  await expect(a.locator("#to-error")).toContainText("Could not look up @nobody@does-not-exist.invalid");
+  await expect(recipients).toHaveCount(0);
+
+  // A typed but unresolved recipient is resolved and the message sent, in one click.
+  await a.getByLabel("To").fill(bob.actor);
+  await a.getByLabel("Message").fill("Sent in one click");
+  await a.getByRole("button", { name: "Send" }).click();
+  await expect(a).toHaveURL(/\/messages\/[0-9a-z]+$/);
+  const thread = a.getByRole("log", { name: "Messages" });
+  await expect(thread.getByText("Sent in one click")).toBeVisible();
+  await expect(thread.locator("[data-delivery-state=delivered]").last()).toBeVisible();
+  await shot(a, "dm-compose-one-click");
+});

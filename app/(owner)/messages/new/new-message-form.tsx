@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Avatar } from "@/components/avatar";
 import { Button } from "@/components/button";
 import { AttachmentPicker, useAttachments } from "@/components/attachment-picker";
@@ -19,23 +19,40 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
   const [sending, setSending] = useState(false);
   const images = useAttachments();
 
-  async function add(input = query) {
+  // The look-up in flight, so Enter, leaving the field and Send share one request for the same text.
+  const pending = useRef<{ q: string; result: Promise<Recipient | null> } | null>(null);
+  // The last text that could not be resolved: leaving the field does not ask again (Enter or Send do).
+  const failed = useRef<string | null>(null);
+
+  /** Resolve what is typed in To; the recipient, or null after showing why not. */
+  function add(input = query): Promise<Recipient | null> {
     const q = input.trim();
-    if (!q || looking) return;
+    if (!q) return Promise.resolve(null);
+    if (pending.current?.q === q) return pending.current.result;
     setLooking(true);
     setLookupError(null);
-    try {
-      const r = await resolveRecipientAction(q);
-      if (!r.ok) setLookupError(r.error);
-      else {
+    const result = (async () => {
+      try {
+        const r = await resolveRecipientAction(q);
+        if (!r.ok) {
+          failed.current = q;
+          setLookupError(r.error);
+          return null;
+        }
         setRecipients((list) => (list.some((x) => x.id === r.recipient.id) ? list : [...list, r.recipient]));
-        setQuery("");
+        // Keep whatever was typed meanwhile.
+        setQuery((current) => (current.trim() === q ? "" : current));
+        return r.recipient;
+      } catch {
+        setLookupError("Could not reach your Moiety server. Check your connection and try again.");
+        return null;
+      } finally {
+        if (pending.current?.q === q) pending.current = null;
+        setLooking(false);
       }
-    } catch {
-      setLookupError("Could not reach the server.");
-    } finally {
-      setLooking(false);
-    }
+    })();
+    pending.current = { q, result };
+    return result;
   }
 
   useEffect(() => {
@@ -46,15 +63,22 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
   async function send(e: React.FormEvent) {
     e.preventDefault();
     if (sending) return;
-    if (query.trim()) {
-      await add();
-      return;
-    }
     setSending(true);
     setSendError(null);
     try {
+      // A typed but not yet resolved address is resolved first, then sent: one click.
+      let to = recipients;
+      if (query.trim()) {
+        const r = await add();
+        if (!r) return;
+        to = to.some((x) => x.id === r.id) ? to : [...to, r];
+      }
+      if (to.length === 0) {
+        setSendError("Add at least one recipient: type their address in To.");
+        return;
+      }
       const form = new FormData();
-      for (const r of recipients) form.append("to", r.id);
+      for (const r of to) form.append("to", r.id);
       form.set("text", text);
       images.appendTo(form);
       const r = await sendNewMessageAction(form);
@@ -103,6 +127,16 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
             id="to"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              // Enter resolves the address instead of submitting the form.
+              if (e.key === "Enter" && !e.nativeEvent.isComposing) {
+                e.preventDefault();
+                void add();
+              }
+            }}
+            onBlur={() => {
+              if (query.trim() !== failed.current) void add();
+            }}
             placeholder="@name@server.example"
             autoComplete="off"
             autoCapitalize="none"
@@ -117,6 +151,9 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         </div>
         <p id="to-hint" className="mt-1 text-sm text-stone-600 dark:text-stone-400">
           Their address, like @name@mastodon.social, or the link to their profile.
+        </p>
+        <p aria-live="polite" className="mt-1 text-sm text-stone-600 dark:text-stone-400">
+          {looking ? `Looking up ${pending.current?.q ?? "the address"}…` : ""}
         </p>
         {lookupError && (
           <p id="to-error" role="alert" className="mt-1 text-sm font-medium text-red-700 dark:text-red-400">
@@ -151,7 +188,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
 
       <AttachmentPicker state={images} />
       {sendError && <Notice tone="error">{sendError}</Notice>}
-      <Button type="submit" busy={sending} disabled={recipients.length === 0 || (!text.trim() && images.items.length === 0)}>
+      <Button type="submit" busy={sending} disabled={(recipients.length === 0 && !query.trim()) || (!text.trim() && images.items.length === 0)}>
         Send
       </Button>
     </form>
