@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { contentSecurityPolicy, newNonce } from "@/lib/csp";
+import { conversationExists } from "@/lib/domain/conversations";
 import { env } from "@/lib/env";
 import { federation } from "@/lib/federation/federation";
 import { hostMeta } from "@/lib/federation/host-meta";
@@ -11,22 +12,42 @@ import { nodeInfo20, nodeInfoLinks } from "@/lib/federation/nodeinfo";
 // browser asking for /users/alice say) goes on to Next with a fresh CSP nonce.
 
 const FEDERATION_PATHS = /^\/(users\/|inbox$|\.well-known\/|nodeinfo\/)/;
+const THREAD_PAGE = /^\/messages\/([^/]+)$/;
+// A path no route answers: rewriting to it renders app/not-found.tsx with status 404.
+const NOT_FOUND_PATH = "/_moiety-not-found";
 
 /** Continue to Next with a CSP nonce on the request (Next stamps it on its scripts) and the response. */
-function page(request: NextRequest): NextResponse {
+function page(request: NextRequest, rewriteTo?: string): NextResponse {
   const nonce = newNonce();
   const csp = contentSecurityPolicy(nonce, env().nodeEnv === "development");
   const headers = new Headers(request.headers);
   headers.set("content-security-policy", csp);
   headers.set("x-nonce", nonce);
-  const response = NextResponse.next({ request: { headers } });
+  const response = rewriteTo
+    ? NextResponse.rewrite(new URL(rewriteTo, request.url), { request: { headers } })
+    : NextResponse.next({ request: { headers } });
   response.headers.set("content-security-policy", csp);
   return response;
 }
 
+/**
+ * Owner pages stream (app/(owner)/loading.tsx), so by the time a thread page finds its
+ * conversation missing the status 200 is already sent; an unknown id is answered here instead.
+ */
+async function isUnknownThread(request: NextRequest, pathname: string): Promise<boolean> {
+  const raw = THREAD_PAGE.exec(pathname)?.[1];
+  if (!raw || raw === "new" || request.method !== "GET") return false;
+  try {
+    return !(await conversationExists(decodeURIComponent(raw)));
+  } catch (err) {
+    if (err instanceof URIError) return true; // a malformed %-escape names no conversation
+    throw err;
+  }
+}
+
 export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
-  if (!FEDERATION_PATHS.test(pathname)) return page(request);
+  if (!FEDERATION_PATHS.test(pathname)) return page(request, (await isUnknownThread(request, pathname)) ? NOT_FOUND_PATH : undefined);
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();
   if (pathname === "/nodeinfo/2.0") return nodeInfo20();
   if (pathname === "/.well-known/host-meta") return hostMeta();

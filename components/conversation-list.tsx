@@ -53,6 +53,7 @@ export function ConversationList({
   requestCount,
   older = null,
   before,
+  quietWhenEmpty = false,
 }: {
   tab: Tab;
   conversations: ConversationSummary[];
@@ -62,6 +63,8 @@ export function ConversationList({
   older?: string | null;
   /** The cursor this page was asked for: an older page, not the folder's newest. */
   before?: string;
+  /** Say nothing for an empty folder: the page beside the list already explains it. */
+  quietWhenEmpty?: boolean;
 }) {
   const now = new Date();
   const paged = before !== undefined;
@@ -91,7 +94,7 @@ export function ConversationList({
       {/* Keyed by page: the next page opens at its top, not scrolled down to where its link was. */}
       <div key={before ?? "newest"} className="min-h-0 flex-1 overflow-y-auto">
         {conversations.length === 0 ? (
-          <p className="px-4 py-8 text-center text-sm text-stone-600 dark:text-stone-400">{paged ? "No older conversations." : EMPTY[tab]}</p>
+          quietWhenEmpty ? null : <p className="px-4 py-8 text-center text-sm text-stone-600 dark:text-stone-400">{paged ? "No older conversations." : EMPTY[tab]}</p>
         ) : (
           <ConversationRows rows={conversations.map((c) => rowData(c, now))} activeId={activeId} />
         )}

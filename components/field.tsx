@@ -6,10 +6,12 @@ type FieldProps = {
   error?: string;
   hint?: React.ReactNode;
   multiline?: boolean;
+  /** Classes for the input itself (className styles the wrapper, label included). */
+  inputClassName?: string;
 } & Omit<React.InputHTMLAttributes<HTMLInputElement> & React.TextareaHTMLAttributes<HTMLTextAreaElement>, "name">;
 
 /** A labelled input with its hint and inline error wired up for screen readers. */
-export function Field({ label, name, error, hint, multiline, className, ...rest }: FieldProps) {
+export function Field({ label, name, error, hint, multiline, className, inputClassName = "", ...rest }: FieldProps) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
@@ -31,7 +33,7 @@ export function Field({ label, name, error, hint, multiline, className, ...rest 
           name={name}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
-          className={base + " min-h-24"}
+          className={`${base} min-h-24 ${inputClassName}`}
           {...(rest as React.TextareaHTMLAttributes<HTMLTextAreaElement>)}
         />
       ) : (
@@ -40,7 +42,7 @@ export function Field({ label, name, error, hint, multiline, className, ...rest 
           name={name}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
-          className={base}
+          className={`${base} ${inputClassName}`}
           {...(rest as React.InputHTMLAttributes<HTMLInputElement>)}
         />
       )}

@@ -4,8 +4,10 @@ import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/button";
+import { Address } from "@/components/address";
 import { Field } from "@/components/field";
 import { Notice } from "@/components/notice";
+import { usernameSchema } from "@/lib/domain/validation";
 import { checkAccountAction, finishSetupAction, verifySetupCodeAction } from "./actions";
 
 const STEPS = ["Setup code", "Address", "Account", "Profile"] as const;
@@ -117,7 +119,9 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
     setAvatar(file);
   }
 
-  const handle = `@${account.username || "you"}@${host}`;
+  // The hint shows the address only for a name that is allowed, never "@Alice!@…".
+  const usernameOk = usernameSchema.safeParse(account.username).success;
+  const handle = `@${account.username.trim()}@${host}`;
 
   const onSubmit = (e: React.FormEvent) => {
     e.preventDefault();
@@ -167,7 +171,7 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
               autoCapitalize="characters"
               spellCheck={false}
               placeholder="XXXX-XXXX-XXXX"
-              className="font-mono"
+              inputClassName="font-mono"
             />
           </>
         )}
@@ -178,11 +182,16 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
             <p className="text-stone-600 dark:text-stone-400">
               People on Mastodon and other servers will find you as
             </p>
-            <p className="break-all rounded-lg bg-stone-100 px-4 py-3 font-mono text-lg dark:bg-stone-800">
-              @<span className="text-stone-500">name</span>@{host}
+            <p className="rounded-lg bg-stone-100 px-4 py-3 font-mono text-lg dark:bg-stone-800">
+              @<span className="text-stone-500">name</span>
+              <wbr />
+              <Address value={`@${host}`} />
             </p>
             <p className="text-sm text-stone-600 dark:text-stone-400">
-              This comes from <code>MOIETY_ORIGIN</code>, currently <code className="break-all">{origin}</code>. It
+              This comes from <code>MOIETY_ORIGIN</code>, currently{" "}
+              <code>
+                <Address value={origin} />
+              </code>. It
               cannot be changed later without losing your followers, so make sure it is the address you want.
             </p>
             {warnings.length > 0 ? (
@@ -209,7 +218,21 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
               error={errors.username}
               hint={
                 <>
-                  Lowercase letters, digits and _. Your address will be <strong className="break-all">{handle}</strong>
+                  Lowercase letters, digits and _.{" "}
+                  {usernameOk ? (
+                    <>
+                      Your address will be{" "}
+                      <strong>
+                        <Address value={handle} />
+                      </strong>
+                    </>
+                  ) : (
+                    <>
+                      Your address will be @name
+                      <wbr />
+                      <Address value={`@${host}`} />
+                    </>
+                  )}
                 </>
               }
               autoComplete="username"

@@ -173,6 +173,11 @@ export async function conversationForOutgoing(participants: string[], at: Date):
   });
 }
 
+/** One primary-key lookup, for answering 404 before a page starts streaming. */
+export async function conversationExists(id: string): Promise<boolean> {
+  return (await db().conversation.count({ where: { id } })) > 0;
+}
+
 export async function getConversation(id: string) {
   return db().conversation.findUnique({ where: { id }, include: { participants: true } });
 }

@@ -23,6 +23,11 @@ test.afterAll(async () => {
 });
 
 test("a fresh instance is set up through the wizard, then logged out and in", async ({ page }) => {
+  // No page may ask for something that is not there (a missing favicon used to 404 on every page).
+  const missing: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() === 404 && new URL(r.url()).origin === server.url) missing.push(r.url());
+  });
   // Before setup every page leads to the wizard.
   await page.goto(server.url + "/messages");
   await expect(page).toHaveURL(/\/setup$/);
@@ -33,6 +38,9 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   await expect(page.getByText("That setup code is not right")).toBeVisible();
   await expect(page.getByLabel("Setup code")).toHaveAttribute("aria-invalid", "true");
   await shot(page, "setup-1-code-error");
+  // One font for every label, whatever the field holds.
+  const labelFont = (name: string) => page.locator(`label:text-is("${name}")`).evaluate((el) => getComputedStyle(el).fontFamily);
+  expect(await labelFont("Setup code")).not.toMatch(/mono/i);
 
   // The printed URL pre-fills the code.
   expect(server.setupCode).toBeTruthy();
@@ -42,6 +50,9 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
 
   // The address step warns that http://127.0.0.1 cannot be reached by other servers.
   await expect(page.getByRole("heading", { name: "Your public address" })).toBeVisible();
+  // The new step's heading gets the focus for screen readers, without a focus ring drawn around it.
+  await expect(page.getByRole("heading", { name: "Your public address" })).toBeFocused();
+  expect(await page.getByRole("heading", { name: "Your public address" }).evaluate((el) => getComputedStyle(el).outlineStyle)).toBe("none");
   await expect(page.getByText(`@name@127.0.0.1:${server.port}`)).toBeVisible();
   await expect(page.getByText("Other servers cannot reach you at this address").first()).toBeVisible();
   await shot(page, "setup-2-address");
@@ -50,6 +61,10 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   // Account: server-side validation shows inline errors for every bad field.
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await page.getByLabel("Username").fill("Admin!");
+  // The hint never shows an address that cannot exist.
+  await expect(page.getByText("@Admin!@")).toHaveCount(0);
+  await expect(page.getByText(`Your address will be @name@127.0.0.1:${server.port}`)).toBeVisible();
+  expect(await labelFont("Username")).toBe(await page.locator('label:text-is("Display name")').evaluate((el) => getComputedStyle(el).fontFamily));
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByLabel("Repeat the password").fill("different");
   await page.getByRole("button", { name: "Continue" }).click();
@@ -78,6 +93,8 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   // Signed in, on the empty messages home that says what to do next.
   await expect(page).toHaveURL(/\/messages/);
   await expect(page.getByRole("heading", { name: "No conversations yet" })).toBeVisible();
+  await expect(page.getByText(/No conversations yet/)).toHaveCount(1);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Messages" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByText(`@alice@127.0.0.1:${server.port}`).first()).toBeVisible();
   await shot(page, "messages-empty");
 
@@ -99,8 +116,28 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   await expect(avatar).toHaveJSProperty("naturalWidth", 1);
   await shot(page, "settings");
 
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Messages" })).not.toHaveAttribute("aria-current");
+  // The address check can be run again at any time from Settings.
+  await expect(page.getByRole("button", { name: "Check my address" })).toBeVisible();
+
+  // Icons made from the logo are served, and the page points at them.
+  const icon = await page.request.get(server.url + "/favicon.ico");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toMatch(/image\/(x-icon|vnd\.microsoft\.icon)/);
+  for (const href of await page.locator('link[rel="icon"], link[rel="apple-touch-icon"]').evaluateAll((els) => els.map((e) => (e as HTMLLinkElement).href))) {
+    expect((await page.request.get(href)).status(), href).toBe(200);
+  }
+  expect(missing).toEqual([]);
+
+  // An unknown conversation is a real 404 with the not-found page, not an empty 200.
+  const gone = await page.goto(server.url + "/messages/no-such-conversation");
+  expect(gone?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await page.goto(server.url + "/settings");
+
   // Log out, then back in.
-  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.goto(server.url + "/messages");
   await expect(page).toHaveURL(/\/login/);
@@ -130,7 +167,26 @@ test("login works at 360 px with the keyboard alone", async ({ browser }) => {
   await page.keyboard.type("a long enough password");
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/messages/);
+  // A new owner on a phone sees what to do first, and that other servers cannot reach this address yet.
+  await expect(page.getByRole("heading", { name: "No conversations yet" })).toBeVisible();
+  await expect(page.getByText("Other servers cannot reach you yet")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Moiety" })).toBeVisible();
   await shot(page, "messages-360");
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  // The welcome's address check too, and again in Settings.
+  await page.goto(server.url + "/messages?welcome=1");
+  await page.getByRole("button", { name: "Check my address" }).click();
+  await expect(page.getByText(`Other servers cannot reach ${server.url} yet.`)).toBeVisible({ timeout: 30_000 });
+  await shot(page, "welcome-360");
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("button", { name: "Check my address" })).toBeVisible();
+  await shot(page, "settings-360");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  // The header keeps the logo and the four sections on one line; logging out is in Settings.
+  for (const name of ["Moiety", "Messages", "Search", "People", "Settings"]) {
+    await expect(page.getByRole("banner").getByRole("link", { name, exact: true })).toBeInViewport({ ratio: 1 });
+  }
+  await page.getByRole("button", { name: "Log out of this browser" }).click();
+  await expect(page).toHaveURL(/\/login/);
   await context.close();
 });

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ConversationList } from "@/components/conversation-list";
+import { Address } from "@/components/address";
 import { AddressCheck } from "@/components/address-check";
 import { Notice } from "@/components/notice";
 import { requireOwner } from "@/lib/auth";
@@ -25,10 +26,15 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
   const address = describePublicAddress(env().origin);
   const handle = handleFor(owner.username, env().origin);
   const nothingYet = !before && conversations.length === 0 && tab === "inbox" && counts.requests === 0;
+  // What a new owner must see first is shown on phones too, above the (empty) list.
+  const firstSteps = Boolean(sp.welcome) || nothingYet || address.warnings.length > 0;
 
   return (
-    <MessagesShell list={<ConversationList tab={tab} conversations={conversations} older={older} before={before} requestCount={counts.requests} />} showListOnMobile>
-      <div className="mx-auto max-w-xl space-y-6 px-4 py-8">
+    <MessagesShell
+      list={<ConversationList tab={tab} conversations={conversations} older={older} before={before} requestCount={counts.requests} quietWhenEmpty={nothingYet} />}
+      mobile={firstSteps ? "both" : "list"}
+    >
+      <div className="mx-auto max-w-xl space-y-6 px-4 py-4 md:py-8">
         <h1 className="text-2xl font-semibold tracking-tight">Messages</h1>
         {sp.welcome && (
           <>
@@ -51,7 +57,9 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
               No conversations yet
             </h2>
             <p className="mx-auto mt-2 max-w-prose text-stone-600 dark:text-stone-400">
-              Your address is <strong className="break-all text-stone-900 dark:text-stone-100">{handle}</strong>. Give it to the
+              Your address is <strong className="text-stone-900 dark:text-stone-100">
+                <Address value={handle} />
+              </strong>. Give it to the
               people you talk to: on Mastodon and other servers they search for it and send you a direct message (visibility
               “Mentioned people only”). Their messages will appear here.
             </p>

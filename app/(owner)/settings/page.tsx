@@ -1,8 +1,11 @@
 import type { Metadata } from "next";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
-import { handleFor } from "@/lib/domain/public-address";
+import { AddressCheck } from "@/components/address-check";
+import { Notice } from "@/components/notice";
+import { describePublicAddress, handleFor } from "@/lib/domain/public-address";
 import { getSetting } from "@/lib/domain/settings";
+import { LogoutButton } from "@/components/logout-button";
 import { ChangePasswordForm } from "./change-password-form";
 import { AliasesForm, ApproveFollowersToggle, ProfileForm } from "./settings-forms";
 
@@ -23,17 +26,38 @@ function Section({ id, title, intro, children }: { id: string; title: string; in
 export default async function SettingsPage() {
   const owner = await requireOwner();
   const [approve, aliases] = await Promise.all([getSetting("approveFollowers"), getSetting("alsoKnownAs")]);
+  const handle = handleFor(owner.username, env().origin);
+  const address = describePublicAddress(env().origin);
   return (
     <div className="mx-auto max-w-3xl space-y-6 px-4 py-6">
       <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
-      <Section id="profile-title" title="Profile" intro={`What people see at ${handleFor(owner.username, env().origin)} before they write to you.`}>
+      <Section id="profile-title" title="Profile" intro={`What people see at ${handle} before they write to you.`}>
         <ProfileForm displayName={owner.displayName} bio={owner.bio} avatarUrl={owner.avatarFile ? `/media/${owner.avatarFile}` : null} />
+      </Section>
+      <Section
+        id="address-title"
+        title="Your address"
+        intro={`People reach you at ${handle}. The check fetches your WebFinger, profile and NodeInfo through ${env().origin} the way other servers do, and checks DNS, the certificate, the clock and the queue.`}
+      >
+        {address.warnings.length > 0 && (
+          <div className="mb-4">
+            <Notice tone="warning" title="Other servers cannot reach you yet">
+              {address.warnings.map((w) => (
+                <p key={w.code}>{w.message}</p>
+              ))}
+            </Notice>
+          </div>
+        )}
+        <AddressCheck />
       </Section>
       <Section id="privacy-title" title="Followers">
         <ApproveFollowersToggle value={approve ?? false} />
       </Section>
       <Section id="aliases-title" title="Moving here">
         <AliasesForm aliases={aliases ?? []} />
+      </Section>
+      <Section id="session-title" title="This browser" intro="Logging out here ends your session in this browser.">
+        <LogoutButton variant="secondary" label="Log out of this browser" />
       </Section>
       <Section id="password-title" title="Change password" intro="Changing the password logs out every other browser where you are logged in.">
         <ChangePasswordForm username={owner.username} />

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { Address } from "@/components/address";
 import { Avatar } from "@/components/avatar";
 import { Brand } from "@/components/brand";
 import { env } from "@/lib/env";
@@ -38,10 +39,14 @@ export default async function ProfilePage({ params }: { params: Promise<{ userna
           <Avatar src={owner.avatarFile ? `/media/${owner.avatarFile}` : null} name={owner.displayName} size={96} />
         </div>
         <h1 className="mt-4 text-2xl font-semibold">{owner.displayName}</h1>
-        <p className="mt-1 break-all text-stone-600 dark:text-stone-400">{handle}</p>
+        <p className="mt-1 text-stone-600 dark:text-stone-400">
+          <Address value={handle} />
+        </p>
         {owner.bio && <p className="mt-4 whitespace-pre-line text-stone-800 dark:text-stone-200">{owner.bio}</p>}
         <p className="mt-6 text-sm text-stone-600 dark:text-stone-400">
-          To write to {owner.displayName}, search for <strong className="break-all">{handle}</strong> on your Mastodon (or other
+          To write to {owner.displayName}, search for <strong>
+            <Address value={handle} />
+          </strong> on your Mastodon (or other
           fediverse) server and send a direct message.
         </p>
       </div>
