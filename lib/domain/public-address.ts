@@ -8,7 +8,8 @@ export type AddressWarning = { code: "http" | "local"; message: string };
 
 export type PublicAddress = { origin: string; host: string; warnings: AddressWarning[] };
 
-function isLocalHost(hostname: string): boolean {
+/** A name or address that only this machine or its local network knows (no public DNS, no public route). */
+export function isLocalHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal")) return true;
   if (!h.includes(".") && isIP(h) === 0) return true; // a bare machine name
@@ -28,7 +29,8 @@ export function describePublicAddress(origin: string): PublicAddress {
       code: "local",
       message:
         `"${url.host}" only exists on this machine or your local network. ` +
-        "Set MOIETY_ORIGIN to your public address (for example https://social.example) and restart.",
+        "Give Moiety a real domain and restart: MOIETY_DOMAIN=social.example (Moiety then gets its own certificate), " +
+        "or MOIETY_ORIGIN=https://social.example behind a reverse proxy that terminates HTTPS.",
     });
   }
   if (url.protocol === "http:") {

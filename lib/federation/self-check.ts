@@ -138,6 +138,9 @@ export function buildReport(f: DoctorFacts): Report {
   // DNS
   if (f.dns.kind === "ip") {
     checks.push({ name: "DNS", status: "skipped", detail: `${hostname} is an IP address; nothing to look up` });
+  } else if (local) {
+    // No DNS record can make "localhost" public: the fix is a real domain (see Address), not a record.
+    checks.push({ name: "DNS", status: "skipped", detail: `${hostname} is a local name that other servers cannot look up; see Address` });
   } else {
     const answers = [...f.dns.a, ...f.dns.aaaa];
     if (answers.length === 0 && f.dns.hostsFile.length === 0) {

@@ -47,6 +47,18 @@ describe("moiety doctor", () => {
     expect(r.stderr.trim()).toBe("moiety doctor: 2 problems found; see the fixes above.");
   });
 
+  it("says in plain words when --origin is not a web address", async () => {
+    for (const [arg, said] of [
+      ["notaurl", '"notaurl" is not a web address.'],
+      ["ftp://social.example", '"ftp://social.example" is not an http(s) address.'],
+    ]) {
+      const r = await runCli(["doctor", "--origin", arg], { dataDir: server.dataDir, env: { MOIETY_ORIGIN: server.url } });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`moiety doctor: ${said} Give the address other servers use, like --origin https://social.example.`);
+      expect(r.stdout + r.stderr).not.toMatch(/Invalid URL|unexpected error|at .*\.ts:/);
+    }
+  });
+
   it("explains an origin where nothing listens", async () => {
     const r = await runCli(["doctor", "--origin", "https://127.0.0.1:9"], { dataDir: server.dataDir, env: { MOIETY_ORIGIN: server.url } });
     expect(r.code).toBe(1);

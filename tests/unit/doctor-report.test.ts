@@ -61,6 +61,18 @@ describe("buildReport", () => {
     expect(r.checks.find((c) => c.name === "DNS")!.status).toBe("skipped");
   });
 
+  it("for localhost asks for a real domain, not for a DNS record", () => {
+    const f = { ...healthy(), origin: "http://localhost:3000", dns: { kind: "resolved" as const, a: [], aaaa: [], hostsFile: ["127.0.0.1"] }, tls: null };
+    const r = buildReport(f);
+    const address = r.checks.find((c) => c.name === "Address")!;
+    expect(address.status).toBe("problem");
+    expect(address.fix).toMatch(/MOIETY_DOMAIN=social\.example/);
+    expect(address.fix).toMatch(/MOIETY_ORIGIN=https:\/\/social\.example/);
+    const dns = r.checks.find((c) => c.name === "DNS")!;
+    expect(dns).toMatchObject({ status: "skipped", detail: "localhost is a local name that other servers cannot look up; see Address" });
+    expect(formatReport(r)).not.toMatch(/record for localhost|DNS provider/);
+  });
+
   it("reports missing and private DNS answers with a fix", () => {
     const none = check({ ...healthy(), dns: { kind: "resolved", a: [], aaaa: [], hostsFile: [], error: "ENOTFOUND" } }, "DNS");
     expect(none.status).toBe("problem");
