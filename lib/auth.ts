@@ -7,24 +7,30 @@ import { redirect } from "next/navigation";
 import { clientAddressFrom } from "./client-address";
 import { env } from "./env";
 import { checkCredentials, getOwner, type Owner } from "./domain/owner";
+import { createSession, endSession, sessionIsOpen, SESSION_MAX_AGE_S } from "./domain/sessions";
 import { clearThrottle, recordFailure, throttleWait } from "./domain/throttle";
 import { LOGIN_POLICY, describeWait } from "./domain/throttle-policy";
 import { authSecret } from "./secret";
 
-// next-auth 4 with one Credentials provider and JWT sessions. The token carries
-// the owner's session version; bumping it (password change) ends every session.
+// next-auth 4 with one Credentials provider and JWT sessions. The token carries the id of a
+// Session row (lib/domain/sessions.ts) — logging out or ending it in Settings deletes the row,
+// and the cookie opens nothing after that — and the owner's session version, which a password
+// change bumps.
 
 declare module "next-auth" {
   interface Session {
     sv?: number;
+    sid?: string;
   }
   interface User {
     sv?: number;
+    sid?: string;
   }
 }
 declare module "next-auth/jwt" {
   interface JWT {
     sv?: number;
+    sid?: string;
   }
 }
 
@@ -33,7 +39,7 @@ export const LOGIN_FAILED = "Wrong username or password.";
 export function authOptions(): NextAuthOptions {
   return {
     secret: authSecret(),
-    session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: "/login", error: "/login" },
     // __Secure- cookie names and the Secure flag whenever the public origin is https.
     useSecureCookies: env().origin.startsWith("https:"),
@@ -42,7 +48,9 @@ export function authOptions(): NextAuthOptions {
         name: "Password",
         credentials: { username: { type: "text" }, password: { type: "password" } },
         async authorize(credentials, req) {
-          const key = `login:${clientAddressFrom(req?.headers as Record<string, string> | undefined)}`;
+          const requestHeaders = req?.headers as Record<string, string> | undefined;
+          const address = clientAddressFrom(requestHeaders);
+          const key = `login:${address}`;
           const wait = await throttleWait(key, LOGIN_POLICY);
           if (wait > 0) throw new Error(`Too many failed attempts. Try again in ${describeWait(wait)}.`);
           const owner = await checkCredentials(credentials?.username ?? "", credentials?.password ?? "");
@@ -51,26 +59,38 @@ export function authOptions(): NextAuthOptions {
             throw new Error(LOGIN_FAILED);
           }
           await clearThrottle(key);
-          return { id: String(owner.id), name: owner.username, sv: owner.sessionVersion };
+          const sid = await createSession({ userAgent: String(requestHeaders?.["user-agent"] ?? ""), address });
+          return { id: String(owner.id), name: owner.username, sv: owner.sessionVersion, sid };
         },
       }),
     ],
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.sv = user.sv;
+        if (user) {
+          token.sv = user.sv;
+          token.sid = user.sid;
+        }
         return token;
       },
       session({ session, token }) {
         session.sv = token.sv;
+        session.sid = token.sid;
         session.user = { name: token.name };
         return session;
+      },
+    },
+    events: {
+      // "Log out" (POST /api/auth/signout) ends the session on the server, not only the cookie.
+      async signOut({ token }) {
+        if (token?.sid) await endSession(token.sid);
       },
     },
   };
 }
 
-function sessionMatches(session: Session | null, owner: Owner): boolean {
-  return !!session && session.sv === owner.sessionVersion && session.user?.name === owner.username;
+async function sessionMatches(session: Session | null, owner: Owner): Promise<boolean> {
+  if (!session || session.sv !== owner.sessionVersion || session.user?.name !== owner.username) return false;
+  return sessionIsOpen(session.sid);
 }
 
 /** The owner when the request carries a valid session, else null (for route handlers). */
@@ -78,7 +98,12 @@ export async function currentOwner(): Promise<Owner | null> {
   const owner = await getOwner();
   if (!owner) return null;
   const session = await getServerSession(authOptions());
-  return sessionMatches(session, owner) ? owner : null;
+  return (await sessionMatches(session, owner)) ? owner : null;
+}
+
+/** The id of the session this request carries, to mark "this browser" in Settings. */
+export async function currentSessionId(): Promise<string | undefined> {
+  return (await getServerSession(authOptions()))?.sid;
 }
 
 /**
@@ -97,7 +122,7 @@ const checkOwner = cache(async (): Promise<Owner> => {
   const owner = await getOwner();
   if (!owner) redirect("/setup");
   const session = await getServerSession(authOptions());
-  if (!sessionMatches(session, owner)) redirect("/login");
+  if (!(await sessionMatches(session, owner))) redirect("/login");
   return owner;
 });
 

@@ -86,13 +86,17 @@ export async function checkCredentials(username: string, password: string): Prom
 const DUMMY_HASH =
   "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Qy8mcm1yb2Z9zKZl4Hn3hJ1RNRbZ7gWl0FfJ7cYQ0k";
 
-/** Change the password and end every session (they carry the old session version). */
+/**
+ * Change the password and end every session: their rows go, and their cookies carry the old
+ * session version. The browser that changed it logs in again with the new password.
+ */
 export async function changePassword(newPassword: string): Promise<Owner> {
   const passwordHash = await hashPassword(newPassword);
-  return db().owner.update({
-    where: { id: 1 },
-    data: { passwordHash, sessionVersion: { increment: 1 } },
-  });
+  const [owner] = await db().$transaction([
+    db().owner.update({ where: { id: 1 }, data: { passwordHash, sessionVersion: { increment: 1 } } }),
+    db().session.deleteMany({}),
+  ]);
+  return owner;
 }
 
 export async function updateProfile(p: { displayName: string; bio: string; avatar?: { file: string; type: string } | null }): Promise<{ owner: Owner; oldAvatar: string | null }> {

@@ -120,6 +120,9 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Messages" })).not.toHaveAttribute("aria-current");
   // The address check can be run again at any time from Settings.
   await expect(page.getByRole("button", { name: "Check my address" })).toBeVisible();
+  // Where you are logged in: this browser, named by browser and system.
+  await expect(page.getByRole("list", { name: "Sessions" }).getByRole("listitem")).toHaveCount(1);
+  await expect(page.getByRole("list", { name: "Sessions" })).toContainText(/Chrome on Linux\s*this browser/);
 
   // Icons made from the logo are served, and the page points at them.
   const icon = await page.request.get(server.url + "/favicon.ico");

@@ -11,6 +11,8 @@ export type Res = { status: number; headers: http.IncomingHttpHeaders; body: str
 
 export class Client {
   cookies = new Map<string, string>();
+  /** Sent with every request (a User-Agent, say); a request's own headers win. */
+  headers: Record<string, string> = {};
   constructor(
     readonly base: string,
     readonly localAddress?: string,
@@ -27,7 +29,7 @@ export class Client {
           path: url.pathname + url.search,
           method,
           localAddress: this.localAddress,
-          headers: { ...(cookie ? { cookie } : {}), ...opts.headers },
+          headers: { ...this.headers, ...(cookie ? { cookie } : {}), ...opts.headers },
         },
         (res) => {
           for (const c of res.headers["set-cookie"] ?? []) {

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
-import { requireOwner } from "@/lib/auth";
+import { currentSessionId, requireOwner } from "@/lib/auth";
+import { relativeTime } from "@/components/relative-time";
+import { listSessions } from "@/lib/domain/sessions";
 import { env } from "@/lib/env";
 import { AddressCheck } from "@/components/address-check";
 import { Notice } from "@/components/notice";
@@ -7,6 +9,7 @@ import { describePublicAddress, handleFor } from "@/lib/domain/public-address";
 import { getSetting } from "@/lib/domain/settings";
 import { LogoutButton } from "@/components/logout-button";
 import { ChangePasswordForm } from "./change-password-form";
+import { SessionsList } from "./sessions-list";
 import { AliasesForm, ApproveFollowersToggle, ProfileForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -25,7 +28,8 @@ function Section({ id, title, intro, children }: { id: string; title: string; in
 
 export default async function SettingsPage() {
   const owner = await requireOwner();
-  const [approve, aliases] = await Promise.all([getSetting("approveFollowers"), getSetting("alsoKnownAs")]);
+  const [approve, aliases, sessions] = await Promise.all([getSetting("approveFollowers"), getSetting("alsoKnownAs"), currentSessionId().then(listSessions)]);
+  const now = new Date();
   const handle = handleFor(owner.username, env().origin);
   const address = describePublicAddress(env().origin);
   return (
@@ -56,8 +60,17 @@ export default async function SettingsPage() {
       <Section id="aliases-title" title="Moving here">
         <AliasesForm aliases={aliases ?? []} />
       </Section>
-      <Section id="session-title" title="This browser" intro="Logging out here ends your session in this browser.">
-        <LogoutButton variant="secondary" label="Log out of this browser" />
+      <Section
+        id="sessions-title"
+        title="Where you are logged in"
+        intro="Every browser logged in as you. Ending a session logs that browser out at once, even if someone copied its cookie."
+      >
+        <div className="space-y-4">
+          <SessionsList
+            sessions={sessions.map((s) => ({ id: s.id, device: s.device, address: s.address, lastUsed: relativeTime(s.lastUsedAt, now), current: s.current }))}
+          />
+          <LogoutButton variant="secondary" label="Log out of this browser" />
+        </div>
       </Section>
       <Section id="password-title" title="Change password" intro="Changing the password logs out every other browser where you are logged in.">
         <ChangePasswordForm username={owner.username} />

@@ -1,4 +1,5 @@
-import { currentOwner } from "@/lib/auth";
+import { currentOwner, currentSessionId } from "@/lib/auth";
+import { sessionIsOpen } from "@/lib/domain/sessions";
 import { changeFingerprint } from "@/lib/domain/inbox";
 import { deliveryEvents } from "@/lib/federation/delivery";
 
@@ -13,6 +14,7 @@ export async function GET(request: Request) {
   if (!(await currentOwner())) {
     return Response.json({ error: "Not logged in." }, { status: 401 });
   }
+  const sid = await currentSessionId();
   const encoder = new TextEncoder();
   let last = await changeFingerprint();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -36,6 +38,7 @@ export async function GET(request: Request) {
     void tick();
   };
   let send: (text: string) => void = () => undefined;
+  let end: () => void = () => undefined;
   let beats = 0;
   const tick = async () => {
     if (closed) return;
@@ -46,6 +49,8 @@ export async function GET(request: Request) {
         last = now;
         send("event: change\ndata: {}\n\n");
       } else if (++beats % 15 === 0) {
+        // A session ended elsewhere (Log out, Settings) stops its open pages' stream too.
+        if (!(await sessionIsOpen(sid))) return end();
         send(": keep-alive\n\n");
       }
     } catch {
@@ -66,6 +71,10 @@ export async function GET(request: Request) {
     start(controller) {
       send = (text) => {
         if (!closed) controller.enqueue(encoder.encode(text));
+      };
+      end = () => {
+        close();
+        controller.close();
       };
       send("retry: 2000\n: connected\n\n");
       deliveryEvents.on("updated", wake);
