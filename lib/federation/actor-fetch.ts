@@ -18,13 +18,21 @@ export const LOOKUP_TIMEOUT_MS = 5_000;
 export const LOOKUP_MAX_BYTES = 64 * 1024;
 const MAX_HOPS = 3;
 
-/** Why a look-up failed, in words for the owner. */
+/**
+ * Why a look-up failed, in words for the owner. `transient`: the server was
+ * slow or failing (a timeout, 5xx, 429), so asking again later may work; an
+ * inbox activity waiting on it is retried rather than dropped.
+ */
 export class LookupError extends Error {
-  constructor(message: string) {
+  readonly transient: boolean;
+  constructor(message: string, opts: { transient?: boolean } = {}) {
     super(message);
     this.name = "LookupError";
+    this.transient = opts.transient ?? false;
   }
 }
+
+const transientStatus = (status: number) => status === 429 || status >= 500;
 
 /** The document claims to be an account on another server than the one that served it. */
 export class ForeignIdentityError extends LookupError {
@@ -119,7 +127,7 @@ async function getDocument(url: URL, accept: string, sign: boolean, policy: Fetc
     }
   } catch (error) {
     if (signal.aborted && !(error instanceof LookupError) && (error as Error)?.name !== "PrivateAddressError") {
-      throw new LookupError(`${target.host} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+      throw new LookupError(`${target.host} did not answer within ${Math.round(timeoutMs / 1000)} s.`, { transient: true });
     }
     throw error;
   }
@@ -158,7 +166,9 @@ export async function webfingerSelf(user: string, host: string, policy: FetchPol
 export async function webfingerAt(url: URL, policy: FetchPolicy = {}): Promise<URL | null> {
   const fetched = await getDocument(url, "application/jrd+json, application/json;q=0.5", false, policy);
   if (fetched.status === 404 || fetched.status === 410) return null;
-  if (fetched.status < 200 || fetched.status > 299) throw new LookupError(`${url.host} answered the address look-up with HTTP ${fetched.status}.`);
+  if (fetched.status < 200 || fetched.status > 299) {
+    throw new LookupError(`${url.host} answered the address look-up with HTTP ${fetched.status}.`, { transient: transientStatus(fetched.status) });
+  }
   const jrd = parseJson(fetched.text, fetched.finalUrl) as { links?: unknown };
   const links = Array.isArray(jrd?.links) ? jrd.links : [];
   for (const link of links as { rel?: unknown; type?: unknown; href?: unknown }[]) {
@@ -196,7 +206,9 @@ async function fetchActorDocument(url: URL, loaders: Loaders, policy: FetchPolic
     fetched = await getDocument(alternate, ACTIVITY_JSON, true, policy);
   }
   if (fetched.status === 404 || fetched.status === 410) throw new LookupError(`No account found at ${url.href}.`);
-  if (fetched.status < 200 || fetched.status > 299) throw new LookupError(`${url.host} answered with HTTP ${fetched.status}.`);
+  if (fetched.status < 200 || fetched.status > 299) {
+    throw new LookupError(`${url.host} answered with HTTP ${fetched.status}.`, { transient: transientStatus(fetched.status) });
+  }
   const json = parseJson(fetched.text, fetched.finalUrl);
   let object;
   try {

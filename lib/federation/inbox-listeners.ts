@@ -74,8 +74,8 @@ async function senderOf(activity: Activity, ctx: Ctx): Promise<{ actor: Actor & 
   try {
     verified = await fetchActorById(actorId, { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
   } catch (error) {
-    // Not an account, or one claiming another's id: nothing to do. A network failure is retried.
-    if (error instanceof LookupError) return null;
+    // Not an account, or one claiming another's id: nothing to do. A slow or failing server is retried.
+    if (error instanceof LookupError && !error.transient) return null;
     throw error;
   }
   const row = await rememberActor(verified);
