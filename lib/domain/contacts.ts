@@ -16,7 +16,15 @@ export type ActorInfo = {
   followersUrl: string | null;
 };
 
-export async function saveRemoteActor(a: ActorInfo): Promise<RemoteActor> {
+/**
+ * Store an actor document. `servedBy` is the URL the document was fetched
+ * from: only an account's own server may describe it, so a document served
+ * elsewhere never writes (or overwrites) that account's row.
+ */
+export async function saveRemoteActor(a: ActorInfo, servedBy: string): Promise<RemoteActor> {
+  if (new URL(a.id).origin !== new URL(servedBy).origin) {
+    throw new Error(`Refusing to store ${a.id}: its document came from ${new URL(servedBy).origin}`);
+  }
   const host = new URL(a.id).host;
   const data = { ...a, host, gone: false, fetchedAt: new Date() };
   return db().remoteActor.upsert({ where: { id: a.id }, create: data, update: data });

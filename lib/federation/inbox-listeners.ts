@@ -24,11 +24,12 @@ import {
   markActorGone,
   recordFollow,
   removeFollow,
+  type RemoteActor,
 } from "../domain/contacts";
 import { deleteIncomingMessage, editIncomingMessage, storeIncomingMessage } from "../domain/conversations";
 import { getOwner } from "../domain/owner";
 import { getSetting } from "../domain/settings";
-import { rememberActor } from "./lookup";
+import { fetchActorById, LookupError, rememberActor } from "./lookup";
 import { acceptFollow } from "./outgoing";
 import { actorUrl } from "./paths";
 
@@ -49,7 +50,6 @@ async function ownerActorUrl(): Promise<string | null> {
   return ownerUrl;
 }
 
-/** The sender, cached; null when blocked or unknown. */
 /**
  * The actor Fedify parsed must be an `actor` the JSON as received names
  * literally: a remote @context can rename properties, and one that changes
@@ -61,13 +61,25 @@ async function actorAsReceived(activity: Activity): Promise<boolean> {
   return parsed !== undefined && idsOf(json.actor).includes(parsed);
 }
 
-async function senderOf(activity: Activity, ctx: Ctx): Promise<Actor | null> {
+/**
+ * The sender, fetched from its own id and cached. Never the actor as embedded
+ * in the activity, nor a document whose id is another account's: either
+ * would let one server write another's cached actor (its inbox, issue 11).
+ */
+async function senderOf(activity: Activity, ctx: Ctx): Promise<{ actor: Actor & { id: URL }; row: RemoteActor } | null> {
   if (!(await actorAsReceived(activity))) return null;
-  const actor = await activity.getActor({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
-  if (!actor || !isActor(actor) || !actor.id) return null;
-  if (await isBlocked(actor.id.href)) return null;
-  await rememberActor(actor);
-  return actor;
+  const actorId = activity.actorId;
+  if (!actorId || (await isBlocked(actorId.href))) return null;
+  let verified;
+  try {
+    verified = await fetchActorById(actorId, { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
+  } catch (error) {
+    // Not an account, or one claiming another's id: nothing to do. A slow or failing server is retried.
+    if (error instanceof LookupError && !error.transient) return null;
+    throw error;
+  }
+  const row = await rememberActor(verified);
+  return row ? { actor: verified.actor, row } : null;
 }
 
 /**
@@ -86,8 +98,8 @@ async function dmSenderOf(activity: Activity, ctx: Ctx): Promise<{ id: URL; foll
     if (await isBlocked(cached.id)) return null;
     return { id: new URL(cached.id), followersUrl: cached.followersUrl };
   }
-  const actor = await senderOf(activity, ctx);
-  return actor?.id ? { id: actor.id, followersUrl: actor.followersId?.href ?? null } : null;
+  const sender = await senderOf(activity, ctx);
+  return sender ? { id: sender.actor.id, followersUrl: sender.row.followersUrl } : null;
 }
 
 /** The raw JSON as received: Fedify keeps it, with properties its vocabulary does not know (conversation, _misskey_content). */
@@ -101,11 +113,10 @@ export async function onFollow(ctx: Ctx, follow: Follow): Promise<void> {
   if (!me || follow.objectId?.href !== me || !follow.id) return;
   // The Follow as received, taken before getActor() swaps the actor's id for the whole fetched document.
   const followJson = await raw(follow);
-  const actor = await senderOf(follow, ctx);
-  if (!actor?.id) return;
+  const sender = await senderOf(follow, ctx);
+  if (!sender) return;
   const owner = (await getOwner())!;
-  const follower = await rememberActor(actor);
-  if (!follower) return;
+  const follower = sender.row;
   const approve = (await getSetting("approveFollowers")) ?? false;
   const existing = await getFollow("in", follower.id);
   const state = existing?.state === "accepted" || !approve ? "accepted" : "pending";
@@ -205,10 +216,10 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
 }
 
 export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {
-  // Raw JSON first: getActor() (in senderOf) drops Fedify's copy of the JSON as received.
+  // The JSON as received, read before anything else is fetched for this activity.
   const activityJson = await raw(update);
-  const sender = await senderOf(update, ctx);
-  if (!sender?.id) return;
+  const sender = (await senderOf(update, ctx))?.actor;
+  if (!sender) return;
   const object = await update.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
   if (!object?.id) return;
   if (isActor(object)) return; // Update{Person}: rememberActor above already refreshed the cache

@@ -152,7 +152,7 @@ async function checkUrl(url: URL, opts: CheckOptions): Promise<LookupAddress[] |
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new PrivateAddressError(`Refusing ${url.protocol} URL ${url.href}: only http and https are fetched`);
   }
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "").toLowerCase();
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1").replace(/\.+$/, "").toLowerCase();
   if (isIP(host)) {
     if (!allowPrivate && isPrivateAddress(host)) {
       throw new PrivateAddressError(`Refusing ${url.href}: ${host} is not a public address`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startInstance, type Instance } from "../helpers/instances";
-import { Peer, type PeerActor, type PostResult } from "../helpers/peer";
+import { generateRsaKey, Peer, type PeerActor, type PostResult } from "../helpers/peer";
 
 // A DM's URL is not a public page. Alice sends a DM to bob; bob and carol live
 // on the same remote server. Only a request signed by bob (a recipient) gets
@@ -12,6 +12,7 @@ const TEXT = "the secret is under the third flowerpot";
 
 let alice: Instance;
 let peer: Peer;
+let evil: Peer; // mallory's server
 let bob: PeerActor;
 let carol: PeerActor;
 let noteId: string;
@@ -19,7 +20,7 @@ let activityId: string;
 let messageId: string;
 
 beforeAll(async () => {
-  peer = await Peer.start();
+  [peer, evil] = await Promise.all([Peer.start(), Peer.start()]);
   [alice, bob, carol] = await Promise.all([startInstance("alice"), peer.addActor("bob"), peer.addActor("carol")]);
   const sent = await alice.json(["dm", "send", bob.id, "--text", TEXT]);
   messageId = sent.messageId;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   activityId = create.id;
 });
 afterAll(async () => {
-  await Promise.all([alice?.stop(), peer?.close()]);
+  await Promise.all([alice?.stop(), peer?.close(), evil?.close()]);
 });
 
 /** A 404 that gives nothing of the DM away. */
@@ -62,6 +63,25 @@ describe("a DM's object URL", () => {
     const note = JSON.parse(res.body);
     expect(note).toMatchObject({ id: noteId, type: "Note", attributedTo: alice.actor, to: [bob.id] });
     expect(note.content).toContain(TEXT);
+  });
+
+  it("answers 404 to a key on another server whose document embeds bob as its owner", async () => {
+    // Mallory's key, on mallory's server, in a key document that carries its
+    // own copy of "bob" listing that key. Only bob's server can say which keys are bob's.
+    const key = await generateRsaKey();
+    const keyId = `${evil.url}/keys/bob`;
+    evil.documents.set("/keys/bob", {
+      "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+      id: keyId,
+      type: "CryptographicKey",
+      owner: { id: bob.id, type: "Person", preferredUsername: "bob", inbox: bob.inbox, publicKey: { id: keyId, owner: bob.id, publicKeyPem: key.publicKeyPem } },
+      publicKeyPem: key.publicKeyPem,
+    });
+    const impostor: PeerActor = { ...bob, keyId, cryptoKey: key.cryptoKey, privateKey: key.privateKey, publicKeyPem: key.publicKeyPem };
+    hidden("signed with mallory's key claiming bob", await peer.get(noteId, impostor));
+    expect(evil.received("/keys/bob", "GET").length).toBeGreaterThan(0); // the key was fetched: the signature was looked at
+    // The same request signed with bob's real key still gets the Note.
+    expect((await peer.get(noteId, bob)).status).toBe(200);
   });
 
   it("serves the Create activity to nobody, recipient included", async () => {

@@ -148,6 +148,12 @@ describe("assertPublicUrl", () => {
       "https://10.0.0.1/inbox",
       "http://localhost:3000/",
       "http://LOCALHOST./",
+      "http://localhost../", // every trailing dot, not just one
+      "http://localhost.:8080/",
+      "http://[64:ff9b::7f00:1]:8080/", // NAT64 of 127.0.0.1
+      "http://[64:ff9b::127.0.0.1]/",
+      "http://100.64.0.1/", // carrier-grade NAT
+      "http://[::ffff:100.64.0.1]/",
       "http://api.localhost/",
     ]) {
       await refuse(url);
