@@ -195,6 +195,31 @@ describe("remote @context documents named by inbox POSTs", () => {
     }
   }, 60_000);
 
+  it("gives one POST 10 s for all its fetches, however many slow documents it names", async () => {
+    // A server that takes 4.5 s for each document: the key, then three small @context documents.
+    // One at a time that would be 18 s; the request's budget stops it at about 10 s.
+    const sluggish = await Peer.start();
+    try {
+      const sly = await sluggish.addActor("sly");
+      const keyId = `${sluggish.url}/keys/sly`;
+      sluggish.documents.set("/keys/sly", { "@context": [AS, "https://w3id.org/security/v1"], id: sly.id, type: "Person", publicKey: { id: keyId, owner: sly.id, publicKeyPem: sly.publicKeyPem } });
+      const contexts = [1, 2, 3].map((i) => {
+        sluggish.documents.set(`/ns/${i}`, { "@context": { [`term${i}`]: `http://example.org/ns#${i}` } });
+        return `${sluggish.url}/ns/${i}`;
+      });
+      sluggish.documentDelayMs = 4_500;
+      const activity = { ...directMessage(sly, ivy.actor, "slow everything", `${sly.id}/statuses/slow-1`), "@context": [AS, ...contexts] };
+      const started = Date.now();
+      const res = await sluggish.post(inbox(), activity, sly, { keyId });
+      const ms = Date.now() - started;
+      console.log(`a signed POST whose key and three contexts take 4.5 s each answered ${res.status} after ${ms} ms`);
+      expect(res.status).toBe(400);
+      expect(ms).toBeLessThan(14_000);
+    } finally {
+      await sluggish.close();
+    }
+  }, 60_000);
+
   it("still takes signed DMs naming a legitimate remote context (Pleroma's litepub), fetching it once", async () => {
     const litepub = `${peer.url}/schemas/litepub-0.1.jsonld`;
     const before = peer.received("/schemas/litepub-0.1.jsonld", "GET").length;
