@@ -3,6 +3,7 @@ import { contentSecurityPolicy, newNonce } from "@/lib/csp";
 import { conversationExists } from "@/lib/domain/conversations";
 import { env } from "@/lib/env";
 import { federation } from "@/lib/federation/federation";
+import { withFetchBudget } from "@/lib/federation/fetch-budget";
 import { hostMeta } from "@/lib/federation/host-meta";
 import { refuseBlockedInboxPost } from "@/lib/federation/inbox-guard";
 import { nodeInfo20, nodeInfoLinks } from "@/lib/federation/nodeinfo";
@@ -51,17 +52,23 @@ export async function proxy(request: NextRequest) {
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();
   if (pathname === "/nodeinfo/2.0") return nodeInfo20();
   if (pathname === "/.well-known/host-meta") return hostMeta();
-  if (request.method === "POST") {
-    const refused = await refuseBlockedInboxPost(request);
-    if (refused) return refused;
-  }
-  const response = await federation().fetch(request, {
-    contextData: undefined,
-    onNotFound: () => page(request),
-    onNotAcceptable: () => page(request),
-  });
+  const answer = async () => {
+    if (request.method === "POST") {
+      const refused = await refuseBlockedInboxPost(request);
+      if (refused) return refused;
+    }
+    return federation().fetch(request, {
+      contextData: undefined,
+      onNotFound: () => page(request),
+      onNotAcceptable: () => page(request),
+    });
+  };
+  // A POST's key and @context fetches share one time budget (lib/federation/fetch-budget.ts).
+  const response = request.method === "POST" ? await withFetchBudget(INBOX_FETCH_BUDGET, answer) : await answer();
   return jsonErrors(response);
 }
+
+const INBOX_FETCH_BUDGET = { totalMs: 10_000, perFetchMs: 5_000 };
 
 /** Fedify answers refused requests in plain text; servers and people get the same reason as JSON. */
 async function jsonErrors(response: Response): Promise<Response> {

@@ -1,6 +1,8 @@
 import { FetchError, getDocumentLoader, signRequest, type DocumentLoader, type RemoteDocument } from "@fedify/fedify";
 import { env } from "../env";
 import { SOFTWARE_VERSION } from "./version";
+import { ContextCache } from "./context-cache";
+import { nextFetchTimeout } from "./fetch-budget";
 import { safeFetch } from "./safe-fetch";
 
 // Fedify's document loaders (actor, key and object fetches), built on our
@@ -9,17 +11,47 @@ import { safeFetch } from "./safe-fetch";
 // checks every address and redirect and connects only to what it checked.
 
 const ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams", application/json;q=0.5';
-const MAX_BYTES = 1024 * 1024;
+/** Actors, keys and objects: a real one is a few KiB. */
+const DOCUMENT_MAX_BYTES = 1024 * 1024;
+/** @context documents: the largest in use (schema.org's, preloaded anyway) is about 130 KiB. */
+const CONTEXT_MAX_BYTES = 256 * 1024;
+/** Per fetch when no budget applies (lib/federation/fetch-budget.ts): an owner's lookup, a delivery's actor. */
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 function userAgent(): string {
   return `Moiety/${SOFTWARE_VERSION} (+${env().origin})`;
 }
 
-async function readJson(response: Response, url: URL): Promise<unknown> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_BYTES) throw new FetchError(url, `${url.href} is larger than 1 MiB`);
-  const text = await response.text();
-  if (text.length > MAX_BYTES) throw new FetchError(url, `${url.href} is larger than 1 MiB`);
+/**
+ * The body as text, read chunk by chunk and abandoned (the connection closed)
+ * as soon as it passes `maxBytes`: a declared Content-Length can be absent
+ * (chunked) or false, so only counting while reading bounds the memory.
+ */
+async function readCapped(response: Response, url: URL, maxBytes: number): Promise<string> {
+  const tooBig = () => new FetchError(url, `${url.href} is larger than ${Math.round(maxBytes / 1024)} KiB`);
+  if (Number(response.headers.get("content-length") ?? "0") > maxBytes) {
+    await response.body?.cancel();
+    throw tooBig();
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function readJson(response: Response, url: URL, maxBytes: number): Promise<unknown> {
+  const text = await readCapped(response, url, maxBytes);
   try {
     return JSON.parse(text);
   } catch {
@@ -57,16 +89,19 @@ const preloaded = getDocumentLoader();
 
 const MAX_HOPS = 5;
 
+type LoadOptions = { maxBytes: number; followAlternate: boolean; origin?: string; hops: number };
+
 /**
  * Fetch a JSON-LD document. Redirects (and HTML alternates) must stay on the
  * host first asked: a key or actor document reached through a redirect to
  * another server could otherwise claim to be anyone's (Fedify trusts what a
  * key document says about its owner), and hops are limited.
  */
-async function load(url: string, sign: Sign | null, followAlternate = true, origin?: string, hops = 0): Promise<RemoteDocument> {
+async function load(url: string, sign: Sign | null, opts: LoadOptions): Promise<RemoteDocument> {
   if (PRELOADED_CONTEXTS.has(url)) return preloaded(url);
+  const { maxBytes, followAlternate, hops } = opts;
   const target = new URL(url);
-  const host = origin ?? target.host;
+  const host = opts.origin ?? target.host;
   if (target.host !== host) throw new FetchError(target, `${url} is on another server than the document asked for (${host})`);
   if (hops > MAX_HOPS) throw new FetchError(target, `too many redirects fetching ${url}`);
   let request = new Request(target, { headers: { accept: ACCEPT, "user-agent": userAgent() } });
@@ -74,13 +109,13 @@ async function load(url: string, sign: Sign | null, followAlternate = true, orig
   const headers: Record<string, string> = {};
   request.headers.forEach((v, k) => (headers[k] = v));
   // Redirects are followed here, one hop at a time, so each is checked (and re-signed).
-  const response = await safeFetch(target, { headers }, { maxRedirects: 0, timeoutMs: 10_000 });
+  const response = await safeFetch(target, { headers }, { maxRedirects: 0, timeoutMs: nextFetchTimeout(DEFAULT_TIMEOUT_MS) });
   const finalUrl = new URL(response.url || target.href);
   if ([301, 302, 303, 307, 308].includes(response.status)) {
     const location = response.headers.get("location");
     await response.body?.cancel();
     if (!location) throw new FetchError(target, `${target.href} redirected without a location`);
-    return load(new URL(location, target).href, sign, followAlternate, host, hops + 1);
+    return load(new URL(location, target).href, sign, { ...opts, origin: host, hops: hops + 1 });
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -88,17 +123,37 @@ async function load(url: string, sign: Sign | null, followAlternate = true, orig
   }
   const type = response.headers.get("content-type") ?? "";
   if (/text\/html/i.test(type)) {
-    const alternate = followAlternate ? alternateLink(await response.text(), finalUrl) : null;
+    if (!followAlternate) {
+      await response.body?.cancel();
+      throw new FetchError(target, `${target.href} is an HTML page, not an ActivityPub document`);
+    }
+    const alternate = alternateLink(await readCapped(response, target, maxBytes), finalUrl);
     if (!alternate) throw new FetchError(target, `${target.href} is an HTML page without an ActivityPub alternate`);
-    return load(alternate.href, sign, false, host, hops + 1);
+    return load(alternate.href, sign, { ...opts, followAlternate: false, origin: host, hops: hops + 1 });
   }
-  return { contextUrl: null, document: await readJson(response, target), documentUrl: finalUrl.href };
+  return { contextUrl: null, document: await readJson(response, target, maxBytes), documentUrl: finalUrl.href };
 }
 
+const DOCUMENT: LoadOptions = { maxBytes: DOCUMENT_MAX_BYTES, followAlternate: true, hops: 0 };
+
+/** Actors, keys and objects, fetched unsigned. */
 export function safeDocumentLoader(): DocumentLoader {
-  return (url: string) => load(url, null);
+  return (url: string) => load(url, null, DOCUMENT);
 }
 
 export function safeAuthenticatedDocumentLoader(identity: { keyId: URL; privateKey: CryptoKey }): DocumentLoader {
-  return (url: string) => load(url, (request) => signRequest(request, identity.privateKey, identity.keyId));
+  return (url: string) => load(url, (request) => signRequest(request, identity.privateKey, identity.keyId), DOCUMENT);
+}
+
+const g = globalThis as unknown as { moietyContextCache?: ContextCache };
+
+/**
+ * JSON-LD @context documents: the well-known ones from memory, others
+ * fetched (smaller cap, no HTML alternates) and kept (lib/federation/context-cache.ts).
+ */
+export function safeContextLoader(): DocumentLoader {
+  g.moietyContextCache ??= new ContextCache();
+  const cache = g.moietyContextCache;
+  return (url: string) =>
+    PRELOADED_CONTEXTS.has(url) ? preloaded(url) : cache.get(url, (u) => load(u, null, { maxBytes: CONTEXT_MAX_BYTES, followAlternate: false, hops: 0 }));
 }

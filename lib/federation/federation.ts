@@ -22,9 +22,11 @@ import { countFollows } from "../domain/contacts";
 import { getOwner } from "../domain/owner";
 import { getSetting } from "../domain/settings";
 import { textToHtml } from "../activitypub/html";
+import { idsOf, isObject } from "../activitypub/values";
 import { SqliteKvStore } from "./kv-store";
 import { SqliteMessageQueue } from "./message-queue";
-import { safeAuthenticatedDocumentLoader, safeDocumentLoader } from "./document-loader";
+import { safeAuthenticatedDocumentLoader, safeContextLoader, safeDocumentLoader } from "./document-loader";
+import { withFetchBudget } from "./fetch-budget";
 import { loadKeyPairs } from "./keys";
 import { INSTANCE_ACTOR } from "./paths";
 import { onAccept, onBlock, onCreate, onDelete, onFollow, onReject, onUndo, onUpdate, onInboxError } from "./inbox-listeners";
@@ -41,13 +43,40 @@ import { SOFTWARE_VERSION } from "./version";
 
 const g = globalThis as unknown as { moietyFederation?: Federation<void> };
 
+/**
+ * The inbox worker: several activities at once, but at most two per sending
+ * server, so one server whose documents are slow to arrive cannot hold every
+ * lane; one at a time per actor, so an actor's Create, Update and Delete of a
+ * note are handled in the order they came. Each activity may spend 4 s per
+ * object or actor it fetches and 15 s in all; past that it fails and Fedify
+ * retries it later with backoff.
+ */
+const INBOX_QUEUE = {
+  concurrency: 8,
+  groupLimit: 2,
+  keysOf: inboxMessageKeys,
+  around: <T>(work: () => Promise<T>) => withFetchBudget({ totalMs: 15_000, perFetchMs: 4_000 }, work),
+};
+
+/** The sending server and actor of a queued inbox message (Fedify's InboxMessage: { type: "inbox", activity, … }). */
+function inboxMessageKeys(message: unknown): { group: string | null; sequence: string | null } {
+  const activity = isObject(message) && message.type === "inbox" ? message.activity : null;
+  const actor = isObject(activity) ? idsOf(activity.actor)[0] : undefined;
+  if (!actor) return { group: null, sequence: null };
+  try {
+    return { group: new URL(actor).host, sequence: actor };
+  } catch {
+    return { group: null, sequence: actor };
+  }
+}
+
 function build(): Federation<void> {
   const e = env();
   const federation = createFederation<void>({
     kv: new SqliteKvStore(),
     // Incoming activities are stored durably before the inbox answers 202 and
     // handled by the worker (instrumentation.ts); a crash loses nothing.
-    queue: { inbox: new SqliteMessageQueue("inbox") },
+    queue: { inbox: new SqliteMessageQueue("inbox", INBOX_QUEUE) },
     manuallyStartQueue: true,
     // Next hands Fedify http://localhost:<port> whatever the Host header says.
     origin: e.origin,
@@ -55,8 +84,9 @@ function build(): Federation<void> {
     // which applies MOIETY_ALLOW_PRIVATE_ADDRESSES and sets the User-Agent itself (Fedify
     // refuses its own allowPrivateAddress/userAgent options next to custom loaders).
     documentLoaderFactory: () => safeDocumentLoader(),
-    // JSON-LD @context documents too: a remote @context is a URL an attacker chooses.
-    contextLoaderFactory: () => safeDocumentLoader(),
+    // JSON-LD @context documents too: a remote @context is a URL an attacker
+    // chooses. The well-known ones come from memory, others are kept a while.
+    contextLoaderFactory: () => safeContextLoader(),
     authenticatedDocumentLoaderFactory: (identity) => safeAuthenticatedDocumentLoader(identity),
     signatureTimeWindow: { hours: 1 },
   });

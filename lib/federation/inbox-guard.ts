@@ -1,9 +1,11 @@
-import { Activity } from "@fedify/fedify";
+import { Activity, verifyRequest } from "@fedify/fedify";
 import { getRemoteActor, isBlocked } from "../domain/contacts";
 import { hasType, idOf, idsOf, isObject } from "../activitypub/values";
-import { safeDocumentLoader } from "./document-loader";
+import { safeContextLoader, safeDocumentLoader } from "./document-loader";
+import { StoredKeyCache } from "./key-cache";
+import { SqliteKvStore } from "./kv-store";
 
-// Checks on inbox POSTs before Fedify verifies them:
+// Checks on inbox POSTs before Fedify handles them:
 //  - refuse what is not an ActivityPub body: another content type (415), bytes
 //    that are not UTF-8, JSON that does not parse or is too deep or too large
 //    (400). Fedify expands the JSON-LD before it checks the signature, and
@@ -15,6 +17,15 @@ import { safeDocumentLoader } from "./document-loader";
 //  - refuse blocked accounts and domains (403): the signature's keyId names
 //    the sender's server (and, minus its fragment or /main-key path, usually
 //    the actor), the body names the actor;
+//  - refuse a request whose HTTP signature does not verify (401) before any
+//    JSON-LD work: reading the body as JSON-LD loads every remote @context it
+//    names, and Fedify 1.5 does that (Linked Data Signature and Object
+//    Integrity Proof checks, parsing) before it checks the HTTP signature, so
+//    without this an unsigned POST could make us fetch any URL. The only
+//    fetch a request without a valid signature causes is its keyId. Fedify
+//    checks the signature again, finding the key in the same cache. (Activities
+//    authenticated only by a Linked Data Signature or a proof, relayed by a
+//    third server, are refused: a DM reaches us from its author's server.)
 //  - refuse any key that lives on another server than the activity's actor
 //    (401): the HTTP signature's keyId, a Linked Data Signature's creator, an
 //    Object Integrity Proof's verificationMethod. Fedify 1.5 accepts a key
@@ -123,6 +134,19 @@ function embeddedKeyIds(activity: Record<string, unknown>): string[] {
   return keys;
 }
 
+const kv = new SqliteKvStore();
+
+/** Whether the HTTP signature verifies with the key its keyId names (fetched, or from the key cache). */
+async function verifiedSignature(request: Request): Promise<boolean> {
+  const loaders = { documentLoader: safeDocumentLoader(), contextLoader: safeContextLoader() };
+  try {
+    const key = await verifyRequest(request, { ...loaders, keyCache: new StoredKeyCache(kv, loaders), timeWindow: { hours: 1 } });
+    return key !== null;
+  } catch {
+    return false;
+  }
+}
+
 export async function refuseBlockedInboxPost(request: Request): Promise<Response | null> {
   const path = new URL(request.url).pathname;
   if (!/(^|\/)inbox$/.test(path)) return null;
@@ -143,46 +167,48 @@ export async function refuseBlockedInboxPost(request: Request): Promise<Response
   if (tooBig) return json(400, tooBig);
 
   const signatureHeader = request.headers.get("signature");
-  let keyId: string | null = null;
+  if (signatureHeader === null) return json(401, "The request is not signed (no Signature header).");
+  const problem = signatureProblem(signatureHeader, request.headers.get("date"));
+  if (problem) return json(401, problem);
+  const keyId = signatureParams(signatureHeader)!.get("keyId")!;
+  const u = new URL(keyId);
+  u.hash = "";
+  const signer = u.href.replace(/\/main-key$/, "");
+  if (await isBlocked(signer)) return json(403, "Blocked.");
   // Usually the signer is the actor: ask the block list once per URL.
-  const blockChecked = new Set<string>();
-  if (signatureHeader !== null) {
-    const problem = signatureProblem(signatureHeader, request.headers.get("date"));
-    if (problem) return json(401, problem);
-    keyId = signatureParams(signatureHeader)!.get("keyId")!;
-    const u = new URL(keyId);
-    u.hash = "";
-    const signer = u.href.replace(/\/main-key$/, "");
-    if (await isBlocked(signer)) return json(403, "Blocked.");
-    blockChecked.add(signer);
+  const blockChecked = new Set([signer]);
+
+  // An account's Delete of itself that we never knew: its key is gone with it
+  // (INTEROP.md), and there is nothing to delete. Decided on the plain JSON,
+  // with no fetch at all.
+  const actor = idsOf(activity.actor)[0];
+  if (actor && hasType(activity, "Delete") && idOf(activity.object) === actor && hostOf(actor) === hostOf(keyId) && !(await getRemoteActor(actor))) {
+    return new Response(null, { status: 202 });
   }
 
+  if (!(await verifiedSignature(request))) return json(401, `The HTTP signature does not verify with the key ${keyId}.`);
+
   // The actors as Fedify will read them (JSON-LD), and as the JSON says.
-  const loader = safeDocumentLoader();
+  const loaders = { documentLoader: safeDocumentLoader(), contextLoader: safeContextLoader() };
   const actors = new Set(idsOf(activity.actor));
-  const keys = embeddedKeyIds(activity);
+  const keys = [...embeddedKeyIds(activity), keyId];
   try {
-    const parsed = await Activity.fromJsonLd(activity, { documentLoader: loader, contextLoader: loader });
+    const parsed = await Activity.fromJsonLd(activity, loaders);
     for (const id of [...parsed.actorIds, ...parsed.attributionIds]) actors.add(id.href);
-    for await (const proof of parsed.getProofs({ documentLoader: loader, contextLoader: loader })) {
+    for await (const proof of parsed.getProofs(loaders)) {
       if (proof.verificationMethodId) keys.push(proof.verificationMethodId.href);
     }
   } catch {
-    return json(400, "The body is not an ActivityPub activity.");
+    return json(400, "The body is not an ActivityPub activity, or a JSON-LD context it names could not be loaded.");
   }
-  if (keyId !== null) keys.push(keyId);
   if (actors.size === 0) return null; // Fedify answers 400
 
-  for (const actor of actors) {
-    if (!blockChecked.has(actor) && (await isBlocked(actor))) return json(403, "Blocked.");
-    const host = hostOf(actor);
+  for (const named of actors) {
+    if (!blockChecked.has(named) && (await isBlocked(named))) return json(403, "Blocked.");
+    const host = hostOf(named);
     for (const key of keys) {
       if (host === null || host !== hostOf(key)) return json(401, "The signature's key is not on the actor's server.");
     }
-  }
-  const actor = idsOf(activity.actor)[0];
-  if (keyId !== null && actor && hasType(activity, "Delete") && idOf(activity.object) === actor && !(await getRemoteActor(actor))) {
-    return new Response(null, { status: 202 });
   }
   return null;
 }

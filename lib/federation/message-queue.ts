@@ -14,6 +14,16 @@ import { durationToMs } from "./kv-store";
 // the lease runs out and another listener picks the row up again. Handlers
 // must therefore tolerate a repeat (Fedify's inbox does, with its idempotence
 // cache in the KvStore).
+//
+// Lanes: a listener runs `concurrency` handlers at once. A message may carry a
+// group (the inbox's: the sending server) and a sequence (the sending actor),
+// stored in their own columns when it is enqueued. The claim takes a message
+// only while fewer than `groupLimit` messages of its group hold a live lease,
+// and only when no other message of its sequence holds one and none older of
+// its sequence is due: one group cannot fill every lane, and one sequence is
+// handled in order. The check and the claim are one statement, so they hold
+// across listeners and processes; an expired lease (a killed worker) counts
+// for nothing, so crash recovery is unchanged.
 
 export type SqliteMessageQueueOptions = {
   /** How often an idle listener looks for due messages (ms). Enqueues in this process wake it at once. */
@@ -26,9 +36,15 @@ export type SqliteMessageQueueOptions = {
   concurrency?: number;
   /** Wait before retrying a message whose handler threw, by attempt number (1-based). */
   retryDelayMs?: (attempt: number) => number;
+  /** How many messages of one group may be handled at the same time (across listeners). */
+  groupLimit?: number;
+  /** A message's group and sequence (see above); null for none. */
+  keysOf?: (message: unknown) => { group: string | null; sequence: string | null };
+  /** Runs around each handler call (e.g. to give it a time budget). */
+  around?: (work: () => Promise<void>) => Promise<void>;
 };
 
-/** Rows per INSERT statement (SQLite allows 32,766 parameters; 4 per row). */
+/** Rows per INSERT statement (SQLite allows 32,766 parameters; 6 per row). */
 const INSERT_CHUNK = 500;
 
 const DEFAULTS = {
@@ -42,6 +58,9 @@ const DEFAULTS = {
   // 1 s, 2 s, 4 s, ... capped at 10 min. Fedify retries failed inbox work
   // itself (it re-enqueues with its own policy), so this is only a safety net.
   retryDelayMs: (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 10 * 60_000),
+  groupLimit: Number.MAX_SAFE_INTEGER,
+  keysOf: () => ({ group: null, sequence: null }),
+  around: (work: () => Promise<void>) => work(),
 } satisfies Required<SqliteMessageQueueOptions>;
 
 type Claimed = { id: number; attempts: number; payload: string };
@@ -74,12 +93,15 @@ export class SqliteMessageQueue implements MessageQueue {
     // The interface forbids negative delays; clamp rather than fail a fan-out.
     const delay = options?.delay ? Math.max(0, durationToMs(options.delay, now)) : 0;
     const availableAt = new Date(now.getTime() + delay);
-    const rows = messages.map((m) => [this.name, JSON.stringify(m) ?? "null", availableAt, now] as const);
+    const rows = messages.map((m) => {
+      const { group, sequence } = this.#opts.keysOf(m);
+      return [this.name, JSON.stringify(m) ?? "null", availableAt, now, group, sequence] as const;
+    });
     await db().$transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         const chunk = rows.slice(i, i + INSERT_CHUNK);
         await tx.$executeRawUnsafe(
-          `INSERT INTO "QueueMessage" ("queue", "payload", "availableAt", "attempts", "createdAt") VALUES ${chunk.map(() => "(?, ?, ?, 0, ?)").join(", ")}`,
+          `INSERT INTO "QueueMessage" ("queue", "payload", "availableAt", "attempts", "createdAt", "groupKey", "sequenceKey") VALUES ${chunk.map(() => "(?, ?, ?, 0, ?, ?, ?)").join(", ")}`,
           ...chunk.flat(),
         );
       }
@@ -125,23 +147,35 @@ export class SqliteMessageQueue implements MessageQueue {
   }
 
   /**
-   * Claim the oldest due message: one UPDATE … RETURNING, which SQLite runs
-   * atomically, so of two listeners (in this process or another) exactly one
-   * gets a given row. Claiming sets the lease and counts the attempt.
-   * Plain SQL rather than three Prisma calls: this runs once per message, and
-   * Prisma's query building costs more than SQLite's work here.
+   * Claim the oldest due message its group and sequence allow (see above):
+   * one UPDATE … RETURNING, which SQLite runs atomically, so of two listeners
+   * (in this process or another) exactly one gets a given row, and no two
+   * claims together pass a group's limit. Claiming sets the lease and counts
+   * the attempt. Plain SQL rather than Prisma calls: this runs once per
+   * message, and Prisma's query building costs more than SQLite's work here.
    */
   async #claim(): Promise<Claimed | null> {
     const now = new Date();
     const rows = await db().$queryRawUnsafe<{ id: bigint | number; attempts: bigint | number; payload: string }[]>(
       `UPDATE "QueueMessage" SET "lockedUntil" = ?, "attempts" = "attempts" + 1
-        WHERE "id" = (SELECT "id" FROM "QueueMessage"
-                       WHERE "queue" = ? AND "availableAt" <= ? AND ("lockedUntil" IS NULL OR "lockedUntil" <= ?)
-                       ORDER BY "availableAt", "id" LIMIT 1)
+        WHERE "id" = (SELECT m."id" FROM "QueueMessage" m
+                       WHERE m."queue" = ? AND m."availableAt" <= ? AND (m."lockedUntil" IS NULL OR m."lockedUntil" <= ?)
+                         AND (m."groupKey" IS NULL OR
+                              (SELECT COUNT(*) FROM "QueueMessage" b
+                                WHERE b."queue" = m."queue" AND b."groupKey" = m."groupKey" AND b."lockedUntil" > ?) < ?)
+                         AND (m."sequenceKey" IS NULL OR NOT EXISTS
+                              (SELECT 1 FROM "QueueMessage" s
+                                WHERE s."queue" = m."queue" AND s."sequenceKey" = m."sequenceKey" AND s."id" <> m."id"
+                                  AND (s."lockedUntil" > ? OR (s."id" < m."id" AND s."availableAt" <= ?))))
+                       ORDER BY m."availableAt", m."id" LIMIT 1)
           AND ("lockedUntil" IS NULL OR "lockedUntil" <= ?)
         RETURNING "id", "attempts", "payload"`,
       new Date(now.getTime() + this.#opts.leaseMs),
       this.name,
+      now,
+      now,
+      now,
+      this.#opts.groupLimit,
       now,
       now,
       now,
@@ -180,7 +214,9 @@ export class SqliteMessageQueue implements MessageQueue {
     let failure: unknown = null;
     let failed = false;
     try {
-      await handler(message);
+      await this.#opts.around(async () => {
+        await handler(message);
+      });
     } catch (error) {
       failed = true;
       failure = error;
@@ -193,6 +229,8 @@ export class SqliteMessageQueue implements MessageQueue {
     if (!failed) {
       // Done, whoever holds the lease now: the work happened.
       await db().$executeRawUnsafe(`DELETE FROM "QueueMessage" WHERE "id" = ?`, msg.id);
+      // A lane waiting because this message's group or sequence was busy may go on.
+      wakeUp(this.name);
       return;
     }
     if (msg.attempts >= this.#opts.maxAttempts) {
@@ -206,6 +244,7 @@ export class SqliteMessageQueue implements MessageQueue {
       where: mine,
       data: { lockedUntil: null, availableAt: new Date(Date.now() + delay) },
     });
+    wakeUp(this.name);
   }
 }
 

@@ -132,6 +132,11 @@ export class Peer {
   readonly documents = new Map<string, unknown>();
   /** How long each of those documents takes to arrive, like a busy server's. */
   documentDelayMs = 0;
+  /** Paths whose GETs are never answered (a hung server), until removed; takes precedence over `documents`. */
+  readonly hanging = new Set<string>();
+  /** GETs of hanging paths open right now, and the most open at once. */
+  hangingOpen = 0;
+  hangingPeak = 0;
   private server!: http.Server;
   url = "";
   host = "";
@@ -255,6 +260,11 @@ export class Peer {
         },
         "application/jrd+json",
       );
+    }
+    if (req.method === "GET" && this.hanging.has(url.pathname)) {
+      this.hangingPeak = Math.max(this.hangingPeak, ++this.hangingOpen);
+      res.on("close", () => this.hangingOpen--);
+      return;
     }
     if (req.method === "GET" && this.documents.has(url.pathname)) {
       if (this.documentDelayMs) await new Promise((r) => setTimeout(r, this.documentDelayMs));

@@ -225,6 +225,68 @@ describe("SqliteMessageQueue", () => {
     expect(seen).toEqual([{ kept: [1, 2, 3] }]);
   });
 
+  it("runs several messages at once, but never more than groupLimit of one group, across listeners", async () => {
+    const opts = { pollIntervalMs: 20, concurrency: 4, groupLimit: 2, keysOf: (m: any) => ({ group: m.host, sequence: null }) };
+    const a = new mq.SqliteMessageQueue("lanes", opts);
+    const b = new mq.SqliteMessageQueue("lanes", opts);
+    const running = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const done: { host: string; at: number }[] = [];
+    const handler = async (m: { host: string; ms: number }) => {
+      running.set(m.host, (running.get(m.host) ?? 0) + 1);
+      peak.set(m.host, Math.max(peak.get(m.host) ?? 0, running.get(m.host)!));
+      await sleep(m.ms);
+      running.set(m.host, running.get(m.host)! - 1);
+      done.push({ host: m.host, at: Date.now() });
+    };
+    const la = listening(a, handler);
+    const lb = listening(b, handler);
+    const sentAt = Date.now();
+    // Eight slow messages from one host first, then one quick one from another.
+    await a.enqueueMany([...Array.from({ length: 8 }, () => ({ host: "slow.example", ms: 400 })), { host: "fast.example", ms: 1 }]);
+    await waitFor(() => done.length === 9, 8000, "all nine messages");
+    await Promise.all([la.stop(), lb.stop()]);
+    expect(peak.get("slow.example")).toBe(2); // eight lanes between the two listeners, two for the slow host
+    const fast = done.find((d) => d.host === "fast.example")!;
+    expect(fast.at - sentAt).toBeLessThan(350); // not behind the slow host's 4 × 400 ms
+    expect(await a.size()).toBe(0);
+  });
+
+  it("handles one sequence's messages one at a time, in the order they came", async () => {
+    const queue = new mq.SqliteMessageQueue("sequences", { pollIntervalMs: 20, concurrency: 6, keysOf: (m: any) => ({ group: null, sequence: m.seq }) });
+    const order: string[] = [];
+    const running = new Map<string, number>();
+    let overlap = false;
+    const l = listening(queue, async (m: { seq: string; i: number }) => {
+      if ((running.get(m.seq) ?? 0) > 0) overlap = true;
+      running.set(m.seq, (running.get(m.seq) ?? 0) + 1);
+      await sleep(Math.random() * 30);
+      order.push(`${m.seq}${m.i}`);
+      running.set(m.seq, running.get(m.seq)! - 1);
+    });
+    await queue.enqueueMany(Array.from({ length: 15 }, (_, i) => ({ seq: "abc"[i % 3], i: Math.floor(i / 3) })));
+    await waitFor(() => order.length === 15, 8000, "all fifteen messages");
+    await l.stop();
+    expect(overlap).toBe(false);
+    for (const seq of "abc") expect(order.filter((o) => o[0] === seq)).toEqual([0, 1, 2, 3, 4].map((i) => `${seq}${i}`));
+  });
+
+  it("counts an expired lease (a killed worker's) for nothing against its group", async () => {
+    const now = Date.now();
+    await db().queueMessage.create({
+      data: { queue: "group-crash", payload: JSON.stringify({ who: "dead" }), availableAt: new Date(now - 5000), lockedUntil: new Date(now - 1), attempts: 1, groupKey: "x", sequenceKey: "x1" },
+    });
+    await db().queueMessage.create({
+      data: { queue: "group-crash", payload: JSON.stringify({ who: "next" }), availableAt: new Date(now - 4000), attempts: 0, groupKey: "x", sequenceKey: "x1" },
+    });
+    const queue = new mq.SqliteMessageQueue("group-crash", { pollIntervalMs: 20, concurrency: 2, groupLimit: 1 });
+    const seen: string[] = [];
+    const l = listening(queue, (m) => seen.push(m.who));
+    await waitFor(() => seen.length === 2, 3000, "both messages");
+    await l.stop();
+    expect(seen).toEqual(["dead", "next"]);
+  });
+
   it("stops when the signal aborts, after the handler in flight has finished", async () => {
     const queue = new mq.SqliteMessageQueue("stopping", { pollIntervalMs: 50 });
     let started = false;
