@@ -1,5 +1,6 @@
 import { EnvError } from "../env";
 import { CliError } from "./errors";
+import { usePrivateUmask } from "./private-data";
 
 const USAGE = `Usage: moiety <command> [options]
 
@@ -67,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`moiety: unknown command "${command}". Run "moiety help" for the list.`);
     return 2;
   }
+  // Before anything is written: databases, backups, exports and media are for this user only.
+  usePrivateUmask();
   try {
     await run(rest);
     return 0;
