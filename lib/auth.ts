@@ -7,8 +7,7 @@ import { redirect } from "next/navigation";
 import { clientAddressFrom } from "./client-address";
 import { env } from "./env";
 import { checkCredentials, getOwner, type Owner } from "./domain/owner";
-import { clearThrottle, recordFailure, throttleWait } from "./domain/throttle";
-import { LOGIN_POLICY, describeWait } from "./domain/throttle-policy";
+import { throttledPasswordCheck } from "./domain/login-throttle";
 import { authSecret } from "./secret";
 
 // next-auth 4 with one Credentials provider and JWT sessions. The token carries
@@ -42,15 +41,12 @@ export function authOptions(): NextAuthOptions {
         name: "Password",
         credentials: { username: { type: "text" }, password: { type: "password" } },
         async authorize(credentials, req) {
-          const key = `login:${clientAddressFrom(req?.headers as Record<string, string> | undefined)}`;
-          const wait = await throttleWait(key, LOGIN_POLICY);
-          if (wait > 0) throw new Error(`Too many failed attempts. Try again in ${describeWait(wait)}.`);
-          const owner = await checkCredentials(credentials?.username ?? "", credentials?.password ?? "");
-          if (!owner) {
-            await recordFailure(key, LOGIN_POLICY);
-            throw new Error(LOGIN_FAILED);
-          }
-          await clearThrottle(key);
+          const address = clientAddressFrom(req?.headers as Record<string, string> | undefined);
+          const result = await throttledPasswordCheck(address, () =>
+            checkCredentials(credentials?.username ?? "", credentials?.password ?? ""),
+          );
+          if (!result.ok) throw new Error("refused" in result ? result.refused : LOGIN_FAILED);
+          const owner = result.value;
           return { id: String(owner.id), name: owner.username, sv: owner.sessionVersion };
         },
       }),
