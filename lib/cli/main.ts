@@ -20,8 +20,9 @@ Commands:
                       check the public address as other servers see it (DNS, HTTPS, WebFinger, clock, queue)
   backup FILE [--force]
                       write a consistent snapshot (database, keys, media) to FILE (.tar.gz), also while serving
-  restore FILE [--force]
-                      restore a backup into the data dir (server stopped; --force replaces a database)
+  restore FILE [--force] [--allow-large]
+                      restore a backup into the data dir (server stopped; --force replaces a database;
+                      --allow-large accepts one that unpacks to over 100 times its size)
   export DIR          your DMs as conversations.json and a static HTML archive, with your attachments`;
 
 // Each command is imported when it runs: loading all of them (Fedify, Prisma,
