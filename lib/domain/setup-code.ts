@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
+import { throttleBucket } from "../client-address";
 import { db } from "../db";
 import { hashSetupCode } from "./setup-code-format";
-import { throttleBucket } from "../client-address";
 import { SETUP_CODE_GLOBAL_POLICY, SETUP_CODE_POLICY, describeWait } from "./throttle-policy";
 import { throttledCheck } from "./throttle";
 

@@ -3,11 +3,10 @@ import { nextFailures, waitMs, type ThrottlePolicy } from "./throttle-policy";
 
 type Tx = Parameters<Parameters<typeof writeTransaction>[0]>[0];
 
-/** Milliseconds until `key` may try again. */
-export async function throttleWait(key: string, policy: ThrottlePolicy, now = new Date()): Promise<number> {
-  const row = await db().throttle.findUnique({ where: { key } });
-  return waitMs(row, now, policy);
-}
+// Throttle rows: a failure count and the time of the last failure per key
+// (lib/domain/throttle-policy.ts does the arithmetic). Checking and counting
+// happen in one write transaction, never as separate steps: between a check
+// and a later count, any number of parallel attempts would pass the check.
 
 async function waitIn(tx: Tx, key: string, policy: ThrottlePolicy, now: Date): Promise<number> {
   return waitMs(await tx.throttle.findUnique({ where: { key } }), now, policy);
@@ -20,10 +19,6 @@ async function countFailureIn(tx: Tx, key: string, policy: ThrottlePolicy, now: 
     create: { key, failures, lastFailureAt: now },
     update: { failures, lastFailureAt: now },
   });
-}
-
-export async function recordFailure(key: string, policy: ThrottlePolicy, now = new Date()): Promise<void> {
-  await writeTransaction((tx) => countFailureIn(tx, key, policy, now));
 }
 
 export async function clearThrottle(key: string): Promise<void> {
