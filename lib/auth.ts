@@ -7,9 +7,8 @@ import { redirect } from "next/navigation";
 import { clientAddressFrom } from "./client-address";
 import { env } from "./env";
 import { checkCredentials, getOwner, type Owner } from "./domain/owner";
+import { throttledPasswordCheck } from "./domain/login-throttle";
 import { createSession, endSession, sessionIsOpen, SESSION_MAX_AGE_S } from "./domain/sessions";
-import { clearThrottle, recordFailure, throttleWait } from "./domain/throttle";
-import { LOGIN_POLICY, describeWait } from "./domain/throttle-policy";
 import { authSecret } from "./secret";
 
 // next-auth 4 with one Credentials provider and JWT sessions. The token carries the id of a
@@ -50,15 +49,11 @@ export function authOptions(): NextAuthOptions {
         async authorize(credentials, req) {
           const requestHeaders = req?.headers as Record<string, string> | undefined;
           const address = clientAddressFrom(requestHeaders);
-          const key = `login:${address}`;
-          const wait = await throttleWait(key, LOGIN_POLICY);
-          if (wait > 0) throw new Error(`Too many failed attempts. Try again in ${describeWait(wait)}.`);
-          const owner = await checkCredentials(credentials?.username ?? "", credentials?.password ?? "");
-          if (!owner) {
-            await recordFailure(key, LOGIN_POLICY);
-            throw new Error(LOGIN_FAILED);
-          }
-          await clearThrottle(key);
+          const result = await throttledPasswordCheck(address, () =>
+            checkCredentials(credentials?.username ?? "", credentials?.password ?? ""),
+          );
+          if (!result.ok) throw new Error("refused" in result ? result.refused : LOGIN_FAILED);
+          const owner = result.value;
           const sid = await createSession({ userAgent: String(requestHeaders?.["user-agent"] ?? ""), address });
           return { id: String(owner.id), name: owner.username, sv: owner.sessionVersion, sid };
         },

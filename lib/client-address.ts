@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+
 // The front server (lib/server/front.ts) strips this header from every incoming
 // request and sets it from the socket (or from a trusted proxy), so it cannot
 // be forged by clients. Without the front, all requests share one bucket.
@@ -11,4 +13,37 @@ export function clientAddressFrom(headers: HeaderSource): string {
   else if (headers) value = headers[CLIENT_ADDRESS_HEADER];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() || "unknown";
+}
+
+/**
+ * The throttling bucket an address belongs to: an IPv4 address by itself, an
+ * IPv6 address by its /64 (one customer's network: a home or a server gets a
+ * whole /64, so per-address buckets would give an attacker 2^64 of them), and
+ * an IPv4-mapped IPv6 address as the IPv4 address it is. Anything that is not
+ * an address ("unknown") is its own bucket.
+ */
+export function throttleBucket(address: string): string {
+  const bare = address.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "").toLowerCase();
+  if (isIP(bare) === 4) return bare;
+  if (isIP(bare) !== 6) return address.trim();
+  const groups = ipv6Groups(bare);
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  if (mapped) return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join(".");
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (a trailing dotted IPv4 part counts as two). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = text.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, null];
+  const parse = (part: string) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
+  const front = parse(head);
+  const back = tail === null ? [] : parse(tail);
+  const zeros = tail === null ? [] : new Array(8 - front.length - back.length).fill(0);
+  return [...front, ...zeros, ...back];
 }

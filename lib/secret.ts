@@ -17,7 +17,7 @@ export function ensureAuthSecret(dataDir = env().dataDir): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(48).toString("base64url");
   try {
     // wx: if two processes race, one wins and the other reads its value.

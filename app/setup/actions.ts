@@ -1,5 +1,6 @@
 "use server";
 
+import { requestClientAddress } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { ownerExists, OwnerExistsError } from "@/lib/domain/owner";
 import { runSetup, validateSetupFields } from "@/lib/domain/setup";
@@ -20,7 +21,7 @@ export async function verifySetupCodeAction(code: string): Promise<StepResult> {
     if (await ownerExists()) return CLOSED;
     const parsed = setupCodeSchema.safeParse(code);
     if (!parsed.success) return { ok: false, errors: { code: parsed.error.issues[0].message } };
-    const check = await checkSetupCode(parsed.data);
+    const check = await checkSetupCode(parsed.data, await requestClientAddress());
     return check.ok ? { ok: true } : { ok: false, errors: { code: check.error } };
   } catch (err) {
     console.error("setup: code check failed:", err);
@@ -58,7 +59,7 @@ export async function finishSetupAction(form: FormData): Promise<FinishResult> {
         avatar: avatarBytes,
         origin: env().origin,
       },
-      { value: text(form, "code") },
+      { value: text(form, "code"), clientAddress: await requestClientAddress() },
     );
     return result.ok ? { ok: true, username: result.owner.username } : result;
   } catch (err) {

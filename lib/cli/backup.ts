@@ -29,9 +29,14 @@ export async function backupCommand(argv: string[]): Promise<void> {
 }
 
 export async function restoreCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { force: { type: "boolean", default: false } }, allowPositionals: true, strict: true });
-  if (positionals.length !== 1) throw new CliError("Usage: moiety restore FILE [--force]");
-  const r = await guarded(() => restoreBackup(positionals[0], { force: values.force }));
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { force: { type: "boolean", default: false }, "allow-large": { type: "boolean", default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new CliError("Usage: moiety restore FILE [--force] [--allow-large]");
+  const r = await guarded(() => restoreBackup(positionals[0], { force: values.force, allowLarge: values["allow-large"] }));
   const kept = r.replacedInto ? ` The replaced files are in ${r.replacedInto}; delete them once the restored instance works.` : "";
   console.log(
     `Restored the backup of ${r.manifest.createdAt}${r.manifest.origin ? ` from ${r.manifest.origin}` : ""} into ${r.dataDir}: ${plural(r.conversations, "conversation")}, ${plural(r.messages, "message")}, ${plural(r.mediaFiles, "media file")}.${kept}`,

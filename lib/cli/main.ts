@@ -1,5 +1,6 @@
 import { EnvError } from "../env";
 import { CliError } from "./errors";
+import { usePrivateUmask } from "./private-data";
 
 const USAGE = `Usage: moiety <command> [options]
 
@@ -19,8 +20,9 @@ Commands:
                       check the public address as other servers see it (DNS, HTTPS, WebFinger, clock, queue)
   backup FILE [--force]
                       write a consistent snapshot (database, keys, media) to FILE (.tar.gz), also while serving
-  restore FILE [--force]
-                      restore a backup into the data dir (server stopped; --force replaces a database)
+  restore FILE [--force] [--allow-large]
+                      restore a backup into the data dir (server stopped; --force replaces a database;
+                      --allow-large accepts one that unpacks to over 100 times its size)
   export DIR          your DMs as conversations.json and a static HTML archive, with your attachments`;
 
 // Each command is imported when it runs: loading all of them (Fedify, Prisma,
@@ -67,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`moiety: unknown command "${command}". Run "moiety help" for the list.`);
     return 2;
   }
+  // Before anything is written: databases, backups, exports and media are for this user only.
+  usePrivateUmask();
   try {
     await run(rest);
     return 0;

@@ -48,7 +48,7 @@ function unapplied(db: Database.Database, all: string[]): string[] {
 
 /** Apply pending Prisma migrations to the database in the data dir (creating both if needed). */
 export async function migrateDatabase(): Promise<void> {
-  fs.mkdirSync(env().dataDir, { recursive: true });
+  fs.mkdirSync(env().dataDir, { recursive: true, mode: 0o700 });
   if (pendingMigrations().length === 0) return;
   const prismaCli = path.join(PROJECT_ROOT, "node_modules", "prisma", "build", "index.js");
   const output: string[] = [];

@@ -9,6 +9,7 @@ import { freePort } from "../server/free-port.mjs";
 import { listeningPort, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
+import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./private-data";
 import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
 
@@ -60,7 +61,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (!fs.existsSync(STANDALONE_SERVER)) {
     throw new CliError("The app is not built yet: run `npm start` (or `npm run build`) first.");
   }
-  fs.mkdirSync(mediaDir(), { recursive: true });
+  // The app server inherits the umask; the data dir of an older install is fixed here.
+  usePrivateUmask();
+  for (const line of describePrivacyReport(e.dataDir, makeDataDirPrivate(e.dataDir))) console.log(line);
+  fs.mkdirSync(mediaDir(), { recursive: true, mode: 0o700 });
   await migrateDatabase();
   ensureAuthSecret();
 

@@ -4,10 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip, createGzip } from "node:zlib";
+import { createGzip } from "node:zlib";
 import Database from "better-sqlite3";
 import { databasePath, env, mediaDir, tlsDir, type Env } from "../env";
-import { readTar, tarStream, TarFormatError, type TarEntry, type TarHeader, type TarSink } from "./tar";
+import { BackupError, formatBytes } from "./backup-error";
+import { unpackBackup, unpackLimit } from "./backup-unpack";
+import { tarStream, type TarEntry } from "./tar";
+
+export { BackupError, formatBytes };
 
 // Backups of the whole instance: the database (taken with SQLite's online
 // backup API, so a running server can keep writing), the session secret, the
@@ -21,8 +25,6 @@ import { readTar, tarStream, TarFormatError, type TarEntry, type TarHeader, type
 
 export const BACKUP_FORMAT = "moiety-backup";
 export const BACKUP_VERSION = 1;
-
-export class BackupError extends Error {}
 
 export type BackupManifest = {
   format: typeof BACKUP_FORMAT;
@@ -187,80 +189,6 @@ export async function createBackup(file: string, opts: { force?: boolean; e?: En
 
 // ─── restore ─────────────────────────────────────────────────────────────────
 
-/** Top-level entries that are files, and the directories whose contents are kept. */
-const TOP_FILES = new Set(["manifest.json", "moiety.db", "auth-secret"]);
-const TOP_DIRS = new Set(["tls", "media"]);
-
-/**
- * A name from the archive as a safe relative path, or an error: no absolute
- * paths, no "..", only the entries a backup has, each of the right kind.
- */
-function checkedName(name: string, type: "file" | "dir", archive: string): string {
-  const parts = name.split("/");
-  const top = parts[0];
-  const shapeOk =
-    name !== "" &&
-    !name.startsWith("/") &&
-    !name.includes("\\") &&
-    !name.includes("\0") &&
-    !parts.some((p) => p === "" || p === "." || p === "..") &&
-    (TOP_DIRS.has(top) ? parts.length > 1 || type === "dir" : TOP_FILES.has(top) && parts.length === 1 && type === "file");
-  if (!shapeOk) throw new BackupError(`${archive} is not a Moiety backup (unexpected entry "${name.slice(0, 80)}").`);
-  return parts.join(path.sep);
-}
-
-async function unpack(archive: string, into: string): Promise<void> {
-  const input = fs.createReadStream(archive);
-  const gunzip = createGunzip();
-  input.on("error", (err) => gunzip.destroy(err));
-  input.pipe(gunzip);
-  const seen = new Set<string>();
-  let open: number | null = null; // the file being written, closed even when the archive breaks off
-  const onEntry = (h: TarHeader): TarSink | void => {
-    const rel = checkedName(h.name, h.type, archive);
-    const target = path.join(into, rel);
-    if (h.type === "dir") {
-      fs.mkdirSync(target, { recursive: true, mode: 0o700 });
-      return;
-    }
-    if (seen.has(rel)) throw new BackupError(`${archive} is not a Moiety backup (it holds ${h.name} twice).`);
-    seen.add(rel);
-    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(target, "wx", 0o600);
-    open = fd;
-    return {
-      write: (chunk) => {
-        fs.writeSync(fd, chunk);
-      },
-      end: () => {
-        open = null;
-        fs.closeSync(fd);
-      },
-    };
-  };
-  try {
-    await readTar(gunzip, onEntry);
-  } catch (err) {
-    input.destroy();
-    if (open !== null) fs.closeSync(open);
-    if (err instanceof BackupError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") throw new BackupError(`Cannot read ${archive}: ${(err as Error).message}.`);
-    if (code === "ENOSPC") throw new BackupError(`No space left to unpack ${archive}.`);
-    const why =
-      err instanceof TarFormatError
-        ? err.message
-        : typeof code === "string" && code.startsWith("Z_")
-          ? code === "Z_BUF_ERROR"
-            ? "the archive is truncated"
-            : "not a gzip file, or a damaged one"
-          : err instanceof Error
-            ? err.message
-            : String(err);
-    throw new BackupError(`${archive} is not a readable Moiety backup (${why}).`);
-  }
-}
-
 function readManifest(stage: string, archive: string): BackupManifest {
   let manifest: BackupManifest;
   try {
@@ -311,7 +239,8 @@ export type RestoreResult = {
 
 /**
  * Restore a backup into the data dir. Refuses while the current database is
- * open anywhere, and refuses to replace a database without `force`.
+ * open anywhere, refuses to replace a database without `force`, and refuses
+ * an archive that unpacks to far more than its size without `allowLarge`.
  *
  * A data dir that does not exist yet is staged next to it and renamed into
  * place in one step. An existing one (often a mount point, which cannot be
@@ -319,7 +248,7 @@ export type RestoreResult = {
  * are swapped one by one after the check: the old ones move to
  * `.replaced-<time>/`, the new ones take their place.
  */
-export async function restoreBackup(file: string, opts: { force?: boolean; e?: Env } = {}): Promise<RestoreResult> {
+export async function restoreBackup(file: string, opts: { force?: boolean; allowLarge?: boolean; e?: Env } = {}): Promise<RestoreResult> {
   const e = opts.e ?? env();
   const archive = path.resolve(file);
   if (!exists(archive)) throw new BackupError(`No such file: ${file}.`);
@@ -343,7 +272,7 @@ export async function restoreBackup(file: string, opts: { force?: boolean; e?: E
     stage = fs.mkdtempSync(`${dataDir}.restore-`);
   }
   try {
-    await unpack(archive, stage);
+    await unpackBackup(archive, stage, opts.allowLarge ? Infinity : unpackLimit(fs.statSync(archive).size));
     const manifest = readManifest(stage, archive);
     const counts = verifyDatabase(path.join(stage, "moiety.db"), archive);
     fs.rmSync(path.join(stage, "manifest.json"));
@@ -383,17 +312,4 @@ export async function restoreBackup(file: string, opts: { force?: boolean; e?: E
     fs.rmSync(stage, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** "812 KB", "3.4 MB": sizes as people read them. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = n / 1024;
-  let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[i]}`;
 }

@@ -46,12 +46,12 @@ export function validateSetupFields(input: SetupInput) {
  * match and is used up in the same transaction; the CLI runs with access to the
  * data dir and passes none.
  */
-export async function runSetup(input: SetupInput, code?: { value: unknown }): Promise<SetupResult> {
+export async function runSetup(input: SetupInput, code?: { value: unknown; clientAddress: string }): Promise<SetupResult> {
   if (await ownerExists()) return { ok: false, errors: { form: new OwnerExistsError().message } };
   if (code) {
     const parsed = setupCodeSchema.safeParse(code.value);
     if (!parsed.success) return { ok: false, errors: { code: parsed.error.issues[0].message } };
-    const check = await checkSetupCode(parsed.data);
+    const check = await checkSetupCode(parsed.data, code.clientAddress);
     if (!check.ok) return { ok: false, errors: { code: check.error } };
   }
   const valid = validateSetupFields(input);

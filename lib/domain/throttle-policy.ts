@@ -17,11 +17,22 @@ export const LOGIN_POLICY: ThrottlePolicy = {
   forgetAfterMs: 24 * 60 * 60_000,
 };
 
-/** Global, not per address: the code is worth guessing from many addresses. */
+/** Per client bucket (an IPv4 address, an IPv6 /64): one stranger only locks themselves out. */
 export const SETUP_CODE_POLICY: ThrottlePolicy = {
   freeFailures: 3,
   baseDelayMs: 2_000,
   maxDelayMs: 60 * 60_000,
+  forgetAfterMs: 24 * 60 * 60_000,
+};
+
+/**
+ * For everyone together, far higher: only guessing from hundreds of networks
+ * reaches it (the code has 60 bits, so it is a ceiling, not the defence).
+ */
+export const SETUP_CODE_GLOBAL_POLICY: ThrottlePolicy = {
+  freeFailures: 200,
+  baseDelayMs: 1_000,
+  maxDelayMs: 10 * 60_000,
   forgetAfterMs: 24 * 60 * 60_000,
 };
 

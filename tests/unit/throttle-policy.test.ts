@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LOGIN_POLICY, SETUP_CODE_POLICY, delayAfter, describeWait, nextFailures, waitMs } from "@/lib/domain/throttle-policy";
+import { LOGIN_POLICY, SETUP_CODE_GLOBAL_POLICY, SETUP_CODE_POLICY, delayAfter, describeWait, nextFailures, waitMs } from "@/lib/domain/throttle-policy";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const after = (ms: number) => new Date(t0.getTime() + ms);
@@ -35,6 +35,12 @@ describe("login throttling", () => {
   it("throttles setup-code guesses harder than logins", () => {
     expect(delayAfter(6, SETUP_CODE_POLICY)).toBeGreaterThan(delayAfter(6, LOGIN_POLICY));
     expect(delayAfter(100, SETUP_CODE_POLICY)).toBe(60 * 60_000);
+  });
+
+  it("keeps the setup code's global ceiling far above one address's limit", () => {
+    expect(SETUP_CODE_GLOBAL_POLICY.freeFailures).toBeGreaterThanOrEqual(50 * SETUP_CODE_POLICY.freeFailures);
+    expect(delayAfter(SETUP_CODE_GLOBAL_POLICY.freeFailures, SETUP_CODE_GLOBAL_POLICY)).toBe(0);
+    expect(SETUP_CODE_GLOBAL_POLICY.maxDelayMs).toBeLessThan(SETUP_CODE_POLICY.maxDelayMs);
   });
 
   it("describes waits in words", () => {

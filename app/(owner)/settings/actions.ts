@@ -5,10 +5,9 @@ import { z } from "zod";
 import { requireOwner, requestClientAddress } from "@/lib/auth";
 import { checkAvatar, removeMedia, storeMedia } from "@/lib/domain/avatar";
 import { changePassword, updateProfile } from "@/lib/domain/owner";
+import { throttledPasswordCheck } from "@/lib/domain/login-throttle";
 import { verifyPassword } from "@/lib/domain/password";
 import { setSetting } from "@/lib/domain/settings";
-import { recordFailure, throttleWait } from "@/lib/domain/throttle";
-import { LOGIN_POLICY, describeWait } from "@/lib/domain/throttle-policy";
 import { bioSchema, changePasswordSchema, displayNameSchema, fieldErrors, type FieldErrors } from "@/lib/domain/validation";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
 import { broadcastProfileUpdate } from "@/lib/federation/outgoing";
@@ -24,12 +23,11 @@ export async function changePasswordAction(input: {
   const parsed = changePasswordSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   // Guessing the current password here is as throttled as guessing it at login.
-  const key = `login:${await requestClientAddress()}`;
-  const wait = await throttleWait(key, LOGIN_POLICY);
-  if (wait > 0) return { ok: false, errors: { currentPassword: `Too many failed attempts. Try again in ${describeWait(wait)}.` } };
-  if (!(await verifyPassword(owner.passwordHash, parsed.data.currentPassword))) {
-    await recordFailure(key, LOGIN_POLICY);
-    return { ok: false, errors: { currentPassword: "That is not your current password." } };
+  const check = await throttledPasswordCheck(await requestClientAddress(), async () =>
+    (await verifyPassword(owner.passwordHash, parsed.data.currentPassword)) ? true : null,
+  );
+  if (!check.ok) {
+    return { ok: false, errors: { currentPassword: "refused" in check ? check.refused : "That is not your current password." } };
   }
   await changePassword(parsed.data.newPassword);
   return { ok: true };
