@@ -206,24 +206,36 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
     headers[FRONT_SECRET_HEADER] = o.frontSecret;
     if (read.body.length > 0 || !SAFE_METHODS.includes(req.method ?? "GET")) headers["content-length"] = String(read.body.length);
 
-    const upstream = http.request({ host: "127.0.0.1", port: o.upstreamPort, method: req.method, path: req.url, headers, agent }, (upRes) =>
-      relay(upRes, res),
-    );
-    upstream.on("error", (err: NodeJS.ErrnoException) => {
-      read.release();
-      const starting = err.code === "ECONNREFUSED";
-      sendJson(
-        res,
-        starting ? 503 : 502,
-        { error: starting ? "Moiety is starting; try again in a moment." : "The app server did not answer." },
-        starting ? { "retry-after": "2" } : {},
+    const forward = (retried: boolean) => {
+      const upstream = http.request({ host: "127.0.0.1", port: o.upstreamPort, method: req.method, path: req.url, headers, agent }, (upRes) =>
+        relay(upRes, res),
       );
-    });
-    upstream.on("finish", read.release).on("close", read.release);
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    upstream.end(read.body);
+      let again = false;
+      upstream.on("error", (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the app server closed just as it was reused: it
+        // never saw the request, and the body is still here, so send it once more.
+        if (!retried && upstream.reusedSocket && err.code === "ECONNRESET" && !res.headersSent && !res.destroyed) {
+          again = true;
+          forward(true);
+          return;
+        }
+        read.release();
+        const starting = err.code === "ECONNREFUSED";
+        sendJson(
+          res,
+          starting ? 503 : 502,
+          { error: starting ? "Moiety is starting; try again in a moment." : "The app server did not answer." },
+          starting ? { "retry-after": "2" } : {},
+        );
+      });
+      // The body stays in memory (and counted) until the app server has answered or the attempt has failed.
+      upstream.on("response", read.release).on("close", () => again || read.release());
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      upstream.end(read.body);
+    };
+    forward(false);
   };
 }
 
