@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, actionId, type Res } from "../helpers/http";
 import { PASSWORD, eventually, startInstance, type Instance } from "../helpers/instances";
 import { Peer, directMessage, type PeerActor } from "../helpers/peer";
-import { appServer } from "../helpers/server";
+import { appServer, startServer, type TestServer } from "../helpers/server";
 
 // The front server against clients that try to wear it out or go around it:
 // hundreds of slow uploads, slow headers, too many connections from one
@@ -39,9 +39,9 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 type Conn = { socket: net.Socket; opened: number; answer: string; closedAfter: number | null };
 
 /** A raw connection from `localAddress` that writes `head` at once; what it gets back and when it closed are recorded. */
-function connect(localAddress: string, head: string): Promise<Conn> {
+function connect(localAddress: string, head: string, port = alice.port): Promise<Conn> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port: alice.port, localAddress });
+    const socket = net.connect({ host: "127.0.0.1", port, localAddress });
     const conn: Conn = { socket, opened: Date.now(), answer: "", closedAfter: null };
     socket.setEncoding("utf8");
     socket.on("data", (d: string) => (conn.answer += d));
@@ -137,6 +137,42 @@ describe("slow clients", () => {
     // Once they are closed, the address may connect again.
     const again = await eventually(async () => (await new Client(alice.url, "127.0.0.70").get("/api/health")).status === 200, "a new connection");
     expect(again).toBe(true);
+  });
+});
+
+describe("behind a trusted proxy", () => {
+  let proxied: TestServer;
+  beforeAll(async () => {
+    proxied = await startServer({ env: { MOIETY_TRUST_PROXY: "1" } });
+  });
+  afterAll(async () => {
+    await proxied?.stop();
+  });
+
+  it("counts requests in flight per forwarded client, an IPv6 /64 as one", async () => {
+    // Everything comes from the proxy's one address; the clients differ only in X-Forwarded-For.
+    const slowUpload = (client: string) =>
+      connect(
+        "127.0.0.1",
+        `POST /setup HTTP/1.1\r\nhost: 127.0.0.1:${proxied.port}\r\norigin: http://127.0.0.1:${proxied.port}\r\n` +
+          `x-forwarded-for: ${client}\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n`,
+        proxied.port,
+      );
+    // 64 different addresses in one /64: the most one client may have in flight.
+    const held = await Promise.all(Array.from({ length: 64 }, (_, i) => slowUpload(`2001:db8:1:2::${(i + 1).toString(16)}`)));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const more = await slowUpload("2001:db8:1:2:ffff:ffff:ffff:ffff");
+      await eventually(async () => more.closedAfter !== null, "the 65th request from the /64 to be answered");
+      expect(more.answer).toMatch(/^HTTP\/1\.1 429 /);
+      expect(more.answer).toContain("Too many requests at once from your address");
+      expect(held.filter((c) => c.closedAfter !== null)).toHaveLength(0);
+      // The next /64 is someone else.
+      const other = await new Client(proxied.url).get("/api/health", { "x-forwarded-for": "2001:db8:1:3::1" });
+      expect(other.status).toBe(200);
+    } finally {
+      for (const c of held) c.socket.destroy();
+    }
   });
 });
 
