@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, actionId, type Res } from "../helpers/http";
@@ -36,6 +37,11 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
   return { value, ms: Math.round(performance.now() - started) };
 }
 
+/** Resident memory of a process, in MiB. */
+function rssMiB(pid: number): number {
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024);
+}
+
 type Conn = { socket: net.Socket; opened: number; answer: string; closedAfter: number | null };
 
 /** A raw connection from `localAddress` that writes `head` at once; what it gets back and when it closed are recorded. */
@@ -63,6 +69,7 @@ describe("slow clients", () => {
     // 30 connections from each of ten addresses (under the per-address cap), each
     // declaring a body just under the inbox's 1 MiB and sending 5 KiB every 3 s:
     // fast enough to stay open, far too slow to ever finish in this test.
+    const frontBefore = rssMiB(alice.process.pid!);
     const attackers = Array.from({ length: 10 }, (_, i) => `127.0.0.${50 + i}`);
     const conns = await Promise.all(Array.from({ length: 300 }, (_, i) => connect(attackers[i % 10], INBOX_HEAD(1024 * 1024 - 1))));
     const drip = setInterval(() => {
@@ -80,7 +87,11 @@ describe("slow clients", () => {
       const dm = await timed(() => sendDm("through the crowd"));
       expect(dm.value.status).toBe(202);
       const open = conns.filter((c) => c.closedAfter === null).length;
-      console.log(`300 slow uploads: /api/health ${health.join(", ")} ms; signed DM ${dm.ms} ms; ${open} uploads still open`);
+      const frontDuring = rssMiB(alice.process.pid!);
+      console.log(
+        `300 slow uploads: /api/health ${health.join(", ")} ms; signed DM ${dm.ms} ms; ${open} uploads still open; ` +
+          `front process ${frontBefore} → ${frontDuring} MiB resident`,
+      );
       expect(Math.max(...health)).toBeLessThan(2_000);
       expect(dm.ms).toBeLessThan(2_000);
       // They were all still there: the answers came despite them, not because they were cut off.
