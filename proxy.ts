@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER, cameThroughFront } from "@/lib/client-address";
 import { contentSecurityPolicy, newNonce } from "@/lib/csp";
 import { conversationExists } from "@/lib/domain/conversations";
 import { env } from "@/lib/env";
@@ -22,6 +23,10 @@ function page(request: NextRequest, rewriteTo?: string): NextResponse {
   const nonce = newNonce();
   const csp = contentSecurityPolicy(nonce, env().nodeEnv === "development");
   const headers = new Headers(request.headers);
+  // The secret has done its work; nothing after this needs to see it.
+  headers.delete(FRONT_SECRET_HEADER);
+  // Without the front (next dev) the client address is whatever a client sent: use none.
+  if (env().frontSecret === undefined) headers.delete(CLIENT_ADDRESS_HEADER);
   headers.set("content-security-policy", csp);
   headers.set("x-nonce", nonce);
   const response = rewriteTo
@@ -47,6 +52,12 @@ async function isUnknownThread(request: NextRequest, pathname: string): Promise<
 }
 
 export async function proxy(request: NextRequest) {
+  // Under `moiety serve` only the front may talk to this server: another local
+  // process could otherwise claim any client address and dodge login throttling.
+  const secret = env().frontSecret;
+  if (secret !== undefined && !cameThroughFront(request.headers, secret)) {
+    return NextResponse.json({ error: "Use Moiety's public address; this port serves only its front server." }, { status: 403 });
+  }
   const { pathname } = request.nextUrl;
   if (!FEDERATION_PATHS.test(pathname)) return page(request, (await isUnknownThread(request, pathname)) ? NOT_FOUND_PATH : undefined);
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();

@@ -72,6 +72,8 @@ const schema = z.object({
   MOIETY_ALLOW_PRIVATE_ADDRESSES: flag,
   MOIETY_TRUST_PROXY: flag,
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  // Set by `moiety serve` for its app server, fresh on every start; not for people to set.
+  MOIETY_FRONT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   NODE_ENV: z.string().default("production"),
 });
 
@@ -91,6 +93,8 @@ export type Env = {
   allowPrivateAddresses: boolean;
   trustProxy: boolean;
   authSecret: string | undefined;
+  /** In the app server: the secret the front sends with every request (lib/client-address.ts). */
+  frontSecret: string | undefined;
   nodeEnv: string;
 };
 
@@ -138,6 +142,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     allowPrivateAddresses: e.MOIETY_ALLOW_PRIVATE_ADDRESSES,
     trustProxy: e.MOIETY_TRUST_PROXY,
     authSecret: e.NEXTAUTH_SECRET,
+    frontSecret: e.MOIETY_FRONT_SECRET,
     nodeEnv: e.NODE_ENV,
   };
 }

@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { FRONT_SECRET_HEADER } from "../client-address";
 import { childProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
 import { ensureAuthSecret } from "../secret";
 import type { CertificateManager } from "../server/acme";
 import { freePort } from "../server/free-port.mjs";
-import { listeningPort, startFront, startTlsFront } from "../server/front";
+import { listeningPort, newFrontSecret, startFront, startTlsFront } from "../server/front";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
 import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./private-data";
@@ -15,11 +16,11 @@ import { prepareStartState } from "./start-state";
 
 const MiB = 1024 * 1024;
 
-async function waitForUpstream(port: number, child: ChildProcess): Promise<void> {
+async function waitForUpstream(port: number, child: ChildProcess, frontSecret: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null || child.signalCode !== null) throw new CliError("The app server exited while starting; see the messages above.");
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { [FRONT_SECRET_HEADER]: frontSecret } });
       if (res.status < 500 || res.status === 503) return;
     } catch {
       // not listening yet
@@ -94,10 +95,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const publicPorts = e.tls === "acme" ? [e.httpPort, e.httpsPort] : [e.port];
   let upstreamPort = await freePort();
   while (publicPorts.includes(upstreamPort)) upstreamPort = await freePort();
+  // Any process on this machine can reach the app server's port; only requests
+  // carrying this secret (sent by the front) are served there.
+  const frontSecret = newFrontSecret();
   const child = spawn(process.execPath, [STANDALONE_SERVER], {
     cwd: path.dirname(STANDALONE_SERVER),
     // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.
-    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1" }),
+    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1", MOIETY_FRONT_SECRET: frontSecret }),
     // The IPC channel is only there to close when this process dies, however it
     // dies (kill -9 included): the app server then shuts down instead of running
     // on as an orphan next to the server a supervisor starts in our place.
@@ -120,6 +124,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     // DM images: up to 4 × 8 MiB through a server action (lib/domain/attachments.ts).
     maxBodyBytes: 40 * MiB,
     maxInboxBodyBytes: 1 * MiB,
+    // Bodies are read whole before they go on; this many bytes of them at once, at most.
+    maxBufferedBytes: 256 * MiB,
+    // Connections per client address (IPv6: per /64). A browser opens at most 6 to a host.
+    maxPerClient: 64,
+    frontSecret,
   };
   let front: { close(): void; closeIdleConnections(): void; closeAllConnections(): void };
   let listening: string;
@@ -183,7 +192,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     front.closeAllConnections();
   };
   try {
-    await waitForUpstream(upstreamPort, child);
+    await waitForUpstream(upstreamPort, child, frontSecret);
   } catch (err) {
     shutDown();
     child.kill("SIGKILL");

@@ -1,13 +1,18 @@
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
-import { CLIENT_ADDRESS_HEADER } from "../client-address";
+import type { AddressInfo, Socket } from "node:net";
+import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER } from "../client-address";
+import { AddressLimit, addressGroup } from "./address-limit";
+import { BodyBudget, readBody } from "./request-body";
 import { routeHttpRequest } from "./tls-policy";
 
 // The public listener. It forwards every request to Next's standalone server
 // on a private loopback port, and owns what Next cannot do safely itself:
-// the client's address (Next trusts any X-Forwarded-For a client sends) and
-// a hard cap on request bodies (Next buffers, then silently truncates).
+// the client's address (Next trusts any X-Forwarded-For a client sends), a
+// hard cap on request bodies (Next buffers, then silently truncates), and slow
+// or numerous clients (each body is read here in full before the app server
+// is asked, so a slow sender never holds one of its connections).
 
 export type FrontOptions = {
   host: string;
@@ -18,9 +23,25 @@ export type FrontOptions = {
   maxBodyBytes: number;
   /** Smaller cap for ActivityPub inbox POSTs. */
   maxInboxBodyBytes: number;
+  /** Request bodies held in memory at once, all clients together. */
+  maxBufferedBytes: number;
+  /** Connections one client address (an IPv6 /64) may hold open; requests in flight behind a trusted proxy. */
+  maxPerClient: number;
+  /** Sent to the app server with every request, so it knows the request came through here (lib/client-address.ts). */
+  frontSecret: string;
 };
 
 const FORWARDED = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "forwarded"];
+// Meaningful only between the client and the front; the body goes on whole, with its length.
+const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection", "expect", "content-length"];
+
+/** How long a response may wait for the client to read what was sent before the connection is closed. */
+const STALLED_RESPONSE_MS = 60_000;
+
+/** A fresh secret for the front and the app server to share for one run. */
+export function newFrontSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
 
 function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
@@ -32,8 +53,12 @@ function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
   return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
 }
 
+function pathOf(req: http.IncomingMessage): string {
+  return (req.url ?? "").split("?")[0];
+}
+
 function isInbox(req: http.IncomingMessage): boolean {
-  return /(^|\/)inbox\/?$/.test((req.url ?? "").split("?")[0]);
+  return /(^|\/)inbox\/?$/.test(pathOf(req));
 }
 
 function bodyLimitFor(req: http.IncomingMessage, o: Pick<FrontOptions, "maxBodyBytes" | "maxInboxBodyBytes">): number {
@@ -49,12 +74,20 @@ function sendJson(res: http.ServerResponse, status: number, body: object, extra:
   res.end(JSON.stringify(body));
 }
 
+const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+
 /**
- * Server actions are POSTs carrying a Next-Action header. Next refuses a
- * cross-site one with a bare 500; refuse it here, clearly, before it gets there.
+ * Pages take POSTs only as server actions: with a Next-Action header from
+ * JavaScript, or as a plain form whose fields name the action ($ACTION_ID_…).
+ * Either must come from a page of this site, which browsers say in Origin;
+ * one from another site, or without an Origin at all, is refused here. Route
+ * handlers (/api/…, next-auth with its own CSRF token) and inboxes (servers
+ * send no Origin) take requests from anywhere.
  */
-function isCrossSiteAction(req: http.IncomingMessage, trustProxy: boolean): boolean {
-  if (req.method !== "POST" || req.headers["next-action"] === undefined) return false;
+function isCrossSitePost(req: http.IncomingMessage, trustProxy: boolean): boolean {
+  if (SAFE_METHODS.includes(req.method ?? "GET")) return false;
+  const path = pathOf(req);
+  if (req.headers["next-action"] === undefined && (path.startsWith("/api/") || isInbox(req))) return false;
   const origin = req.headers.origin;
   if (!origin) return true;
   const forwardedHost = trustProxy ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0].trim() : "";
@@ -68,23 +101,69 @@ function isCrossSiteAction(req: http.IncomingMessage, trustProxy: boolean): bool
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /**
- * Answer 413 at once, then read and drop what the client is still sending for
+ * Answer at once, then read and drop what the client is still sending for
  * a few seconds: closing now would reset the connection under a client busy
  * sending (a declared or a chunked body alike), which then sees a network
- * error instead of the 413, and retries.
+ * error instead of the answer, and retries.
  */
-function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+function refuseWhileSending(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: object, extra: http.OutgoingHttpHeaders = {}): void {
   req.resume();
   const linger = setTimeout(() => req.socket.destroy(), 5_000);
   req.once("end", () => clearTimeout(linger)).once("close", () => clearTimeout(linger));
-  sendJson(res, 413, { error: `Request body is larger than ${limit} bytes.` }, { connection: "keep-alive" });
+  sendJson(res, status, body, { connection: "keep-alive", ...extra });
 }
 
-/** The request handler that checks a request and forwards it to Next. */
-function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+  refuseWhileSending(req, res, 413, { error: `Request body is larger than ${limit} bytes.` });
+}
 
-  return (req, res) => {
+/** A slow sender gets its answer and the connection is closed; what it still sends is dropped meanwhile. */
+function refuseSlow(req: http.IncomingMessage, res: http.ServerResponse, error: string): void {
+  req.resume();
+  setTimeout(() => req.socket.destroy(), 2_000).unref();
+  sendJson(res, 408, { error });
+}
+
+/** Copy the app server's response to the client; a client that stops reading for a minute is cut off. */
+function relay(upRes: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
+  // Server-Sent Events and streamed pages go out as they come; only the client's reading is watched.
+  let stalled: NodeJS.Timeout | undefined;
+  upRes.on("data", (chunk: Buffer) => {
+    if (res.write(chunk)) return;
+    upRes.pause();
+    stalled = setTimeout(() => res.destroy(), STALLED_RESPONSE_MS);
+    res.once("drain", () => {
+      clearTimeout(stalled);
+      upRes.resume();
+    });
+  });
+  upRes.on("end", () => res.end());
+  upRes.on("error", () => res.destroy());
+  res.on("close", () => clearTimeout(stalled));
+}
+
+/** The request handler that checks a request, reads its body and forwards it to Next. */
+function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
+  // A connection per request in flight; bodies arrive complete, so only responses hold one.
+  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
+  // Inbox-sized bodies keep a share of the budget for themselves.
+  const budget = new BodyBudget(o.maxBufferedBytes, Math.min(o.maxBufferedBytes / 4, 64 * o.maxInboxBodyBytes), o.maxInboxBodyBytes);
+  const requests = new AddressLimit(o.maxPerClient);
+
+  return async (req, res) => {
+    const address = clientAddress(req, o.trustProxy);
+    if (o.trustProxy) {
+      // Behind a proxy every connection comes from the proxy: count requests per client instead.
+      const group = addressGroup(address);
+      if (!requests.enter(group)) {
+        req.resume();
+        sendJson(res, 429, { error: "Too many requests at once from your address; try again in a moment." }, { "retry-after": "5" });
+        return;
+      }
+      res.once("close", () => requests.leave(group));
+    }
+
     const limit = bodyLimitFor(req, o);
     const declared = Number(req.headers["content-length"] ?? "0");
     if (Number.isFinite(declared) && declared > limit) {
@@ -100,61 +179,91 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
       return;
     }
 
-    if (isCrossSiteAction(req, o.trustProxy)) {
+    if (isCrossSitePost(req, o.trustProxy)) {
       req.resume();
       sendJson(res, 403, { error: "Cross-site request refused." });
       return;
     }
 
-    const headers = { ...req.headers };
+    const read = await readBody(req, limit, budget);
+    if (!read.ok) {
+      if (read.status === 413) refuseTooLarge(req, res, limit);
+      else if (read.status === 503) refuseWhileSending(req, res, 503, { error: read.error }, { "retry-after": "5" });
+      else if (read.status === 408) refuseSlow(req, res, read.error);
+      return;
+    }
+    if (res.destroyed) {
+      read.release();
+      return;
+    }
+
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    for (const h of HOP_BY_HOP) delete headers[h];
     delete headers[CLIENT_ADDRESS_HEADER];
+    delete headers[FRONT_SECRET_HEADER];
     if (!o.trustProxy) for (const h of FORWARDED) delete headers[h];
-    headers[CLIENT_ADDRESS_HEADER] = clientAddress(req, o.trustProxy);
+    headers[CLIENT_ADDRESS_HEADER] = address;
+    headers[FRONT_SECRET_HEADER] = o.frontSecret;
+    if (read.body.length > 0 || !SAFE_METHODS.includes(req.method ?? "GET")) headers["content-length"] = String(read.body.length);
 
-    const upstream = http.request(
-      { host: "127.0.0.1", port: o.upstreamPort, method: req.method, path: req.url, headers, agent },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
-        upRes.pipe(res);
-        upRes.on("error", () => res.destroy());
-      },
-    );
-    let refused = false;
-    upstream.on("error", (err: NodeJS.ErrnoException) => {
-      if (refused) return; // we cut it off ourselves; the client has its 413
-      const starting = err.code === "ECONNREFUSED";
-      sendJson(
-        res,
-        starting ? 503 : 502,
-        { error: starting ? "Moiety is starting; try again in a moment." : "The app server did not answer." },
-        starting ? { "retry-after": "2" } : {},
+    const forward = (retried: boolean) => {
+      const upstream = http.request({ host: "127.0.0.1", port: o.upstreamPort, method: req.method, path: req.url, headers, agent }, (upRes) =>
+        relay(upRes, res),
       );
-    });
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-
-    let received = 0;
-    const count = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limit) {
-        refused = true;
-        req.off("data", count);
-        req.unpipe(upstream);
-        upstream.destroy();
-        refuseTooLarge(req, res, limit);
-      }
+      let again = false;
+      upstream.on("error", (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the app server closed just as it was reused: it
+        // never saw the request, and the body is still here, so send it once more.
+        if (!retried && upstream.reusedSocket && err.code === "ECONNRESET" && !res.headersSent && !res.destroyed) {
+          again = true;
+          forward(true);
+          return;
+        }
+        read.release();
+        const starting = err.code === "ECONNREFUSED";
+        sendJson(
+          res,
+          starting ? 503 : 502,
+          { error: starting ? "Moiety is starting; try again in a moment." : "The app server did not answer." },
+          starting ? { "retry-after": "2" } : {},
+        );
+      });
+      // The body stays in memory (and counted) until the app server has answered or the attempt has failed.
+      upstream.on("response", read.release).on("close", () => again || read.release());
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      upstream.end(read.body);
     };
-    req.on("data", count);
-    req.pipe(upstream);
+    forward(false);
   };
 }
 
-function tune(server: http.Server): void {
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 120_000;
+/** Close connections beyond `max` per client address group at once (not behind a trusted proxy, where all come from it). */
+function limitConnections(server: http.Server, o: Pick<FrontOptions, "trustProxy" | "maxPerClient">): void {
+  if (o.trustProxy) return;
+  const connections = new AddressLimit(o.maxPerClient);
+  server.on("connection", (socket: Socket) => {
+    const group = addressGroup(socket.remoteAddress ?? "unknown");
+    if (!connections.enter(group)) {
+      socket.destroy();
+      return;
+    }
+    socket.once("close", () => connections.leave(group));
+  });
+}
+
+/**
+ * Headers must arrive within 10 s (Node answers 408 and closes), checked every
+ * second; the body has its own rules (request-body.ts), so Node's whole-request
+ * timeout is off. Idle keep-alive connections close after 65 s.
+ */
+const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 0, connectionsCheckingInterval: 1_000 };
+
+function tune(server: http.Server, o: Pick<FrontOptions, "trustProxy" | "maxPerClient">): void {
   // Server-Sent Events stay open; only idle keep-alive sockets are closed.
   server.keepAliveTimeout = 65_000;
+  limitConnections(server, o);
 }
 
 /** Listen; a failure carries the port it was for (`err.port`). */
@@ -174,8 +283,8 @@ function listen<S extends http.Server>(server: S, port: number, host: string): P
 
 /** Plain HTTP on HOST:PORT (MOIETY_TLS=off: development, or behind a reverse proxy). */
 export function startFront(o: FrontOptions): Promise<http.Server> {
-  const server = http.createServer(proxyHandler(o));
-  tune(server);
+  const server = http.createServer(SERVER_TIMEOUTS, proxyHandler(o));
+  tune(server, o);
   return listen(server, o.port, o.host);
 }
 
@@ -225,13 +334,13 @@ function challengeOrRedirect(o: TlsFrontOptions): Handler {
  */
 export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
   let current = false;
-  const secure = https.createServer({ minVersion: "TLSv1.2" }, proxyHandler(o));
-  tune(secure);
+  const secure = https.createServer({ minVersion: "TLSv1.2", handshakeTimeout: 10_000, ...SERVER_TIMEOUTS }, proxyHandler(o));
+  tune(secure, o);
   // Without a certificate a handshake fails; that is expected, not worth a crash or a log line.
   secure.on("tlsClientError", () => {});
-  const plain = http.createServer(challengeOrRedirect(o));
-  plain.headersTimeout = 30_000;
-  plain.requestTimeout = 30_000;
+  // Bodies sent here are dropped, so the whole request may take 30 s at most.
+  const plain = http.createServer({ ...SERVER_TIMEOUTS, requestTimeout: 30_000 }, challengeOrRedirect(o));
+  tune(plain, o);
 
   await listen(plain, o.httpPort, o.host);
   try {

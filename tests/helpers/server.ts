@@ -136,3 +136,39 @@ export function runCli(
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * The Next app server behind a running `moiety serve`: its pid, the private
+ * loopback port it listens on and its environment — found in /proc the way any
+ * local process could find them.
+ */
+export function appServer(server: TestServer): { pid: number; port: number; env: Record<string, string> } {
+  for (const pid of processTree(server.process.pid!).slice(1)) {
+    let environ: string;
+    try {
+      environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8");
+    } catch {
+      continue;
+    }
+    const env = Object.fromEntries(environ.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    if (!env.MOIETY_FRONT_SECRET) continue;
+    const inodes = new Set(
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter(Boolean),
+    );
+    for (const line of fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // f[1] local address:port (hex), f[3] state (0A = listening), f[9] inode
+      if (f[3] === "0A" && inodes.has(f[9])) return { pid, port: parseInt(f[1].split(":")[1], 16), env };
+    }
+  }
+  throw new Error("no app server with a listening port found under the moiety serve process");
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLIENT_ADDRESS_HEADER, clientAddressFrom, throttleBucket } from "@/lib/client-address";
+import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER, cameThroughFront, clientAddressFrom, throttleBucket } from "@/lib/client-address";
 
 describe("client address", () => {
   it("reads the front server's header from Headers or a plain object", () => {
@@ -42,5 +42,20 @@ describe("throttle bucket", () => {
   it("leaves anything that is not an address as its own bucket", () => {
     expect(throttleBucket("unknown")).toBe("unknown");
     expect(throttleBucket("not an address")).toBe("not an address");
+  });
+});
+
+describe("the front's secret", () => {
+  const secret = "s".repeat(43);
+  it("is accepted only when it matches exactly", () => {
+    expect(cameThroughFront(new Headers({ [FRONT_SECRET_HEADER]: secret }), secret)).toBe(true);
+    expect(cameThroughFront({ [FRONT_SECRET_HEADER]: secret }, secret)).toBe(true);
+    expect(cameThroughFront(new Headers({ [FRONT_SECRET_HEADER]: secret.slice(1) }), secret)).toBe(false);
+    expect(cameThroughFront(new Headers({ [FRONT_SECRET_HEADER]: secret + "s" }), secret)).toBe(false);
+    expect(cameThroughFront(new Headers({ [CLIENT_ADDRESS_HEADER]: "203.0.113.9" }), secret)).toBe(false);
+    expect(cameThroughFront(undefined, secret)).toBe(false);
+  });
+  it("is never matched by an empty one", () => {
+    expect(cameThroughFront({ [FRONT_SECRET_HEADER]: "" }, "")).toBe(false);
   });
 });
