@@ -2,6 +2,7 @@ import { isActor, Object as ASObject, signRequest, type Actor, type DocumentLoad
 import { env } from "../env";
 import { loadKeyPairs } from "./keys";
 import { INSTANCE_ACTOR, keyId } from "./paths";
+import { readCapped } from "./read-capped";
 import { safeFetch, type Resolver } from "./safe-fetch";
 import { SOFTWARE_VERSION } from "./version";
 
@@ -58,27 +59,10 @@ export type FetchPolicy = {
 
 type Fetched = { status: number; type: string; text: string; finalUrl: URL };
 
-async function readCapped(response: Response, maxBytes: number, url: URL): Promise<string> {
-  const tooLarge = () => new LookupError(`${url.host} sent more than ${Math.round(maxBytes / 1024)} KiB for an account description; not read.`);
-  if (Number(response.headers.get("content-length") ?? "0") > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+async function readText(response: Response, maxBytes: number, url: URL): Promise<string> {
+  const bytes = await readCapped(response, maxBytes);
+  if (!bytes) throw new LookupError(`${url.host} sent more than ${Math.round(maxBytes / 1024)} KiB for an account description; not read.`);
+  return new TextDecoder().decode(bytes);
 }
 
 /**
@@ -122,7 +106,7 @@ async function getDocument(url: URL, accept: string, sign: boolean, policy: Fetc
         target = next;
         continue;
       }
-      const text = response.ok ? await readCapped(response, policy.maxBytes ?? LOOKUP_MAX_BYTES, target) : (await response.body?.cancel(), "");
+      const text = response.ok ? await readText(response, policy.maxBytes ?? LOOKUP_MAX_BYTES, target) : (await response.body?.cancel(), "");
       return { status: response.status, type: response.headers.get("content-type") ?? "", text, finalUrl: target };
     }
   } catch (error) {

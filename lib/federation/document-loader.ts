@@ -3,6 +3,7 @@ import { env } from "../env";
 import { SOFTWARE_VERSION } from "./version";
 import { ContextCache } from "./context-cache";
 import { nextFetchTimeout } from "./fetch-budget";
+import { readCapped } from "./read-capped";
 import { safeFetch } from "./safe-fetch";
 
 // Fedify's document loaders (actor, key and object fetches), built on our
@@ -22,36 +23,15 @@ function userAgent(): string {
   return `Moiety/${SOFTWARE_VERSION} (+${env().origin})`;
 }
 
-/**
- * The body as text, read chunk by chunk and abandoned (the connection closed)
- * as soon as it passes `maxBytes`: a declared Content-Length can be absent
- * (chunked) or false, so only counting while reading bounds the memory.
- */
-async function readCapped(response: Response, url: URL, maxBytes: number): Promise<string> {
-  const tooBig = () => new FetchError(url, `${url.href} is larger than ${Math.round(maxBytes / 1024)} KiB`);
-  if (Number(response.headers.get("content-length") ?? "0") > maxBytes) {
-    await response.body?.cancel();
-    throw tooBig();
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/** The body as text, or a FetchError once it passes `maxBytes` (counted while reading). */
+async function readText(response: Response, url: URL, maxBytes: number): Promise<string> {
+  const bytes = await readCapped(response, maxBytes);
+  if (!bytes) throw new FetchError(url, `${url.href} is larger than ${Math.round(maxBytes / 1024)} KiB`);
+  return bytes.toString("utf8");
 }
 
 async function readJson(response: Response, url: URL, maxBytes: number): Promise<unknown> {
-  const text = await readCapped(response, url, maxBytes);
+  const text = await readText(response, url, maxBytes);
   try {
     return JSON.parse(text);
   } catch {
@@ -127,7 +107,7 @@ async function load(url: string, sign: Sign | null, opts: LoadOptions): Promise<
       await response.body?.cancel();
       throw new FetchError(target, `${target.href} is an HTML page, not an ActivityPub document`);
     }
-    const alternate = alternateLink(await readCapped(response, target, maxBytes), finalUrl);
+    const alternate = alternateLink(await readText(response, target, maxBytes), finalUrl);
     if (!alternate) throw new FetchError(target, `${target.href} is an HTML page without an ActivityPub alternate`);
     return load(alternate.href, sign, { ...opts, followAlternate: false, origin: host, hops: hops + 1 });
   }

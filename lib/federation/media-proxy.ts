@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { sniffImageType } from "../domain/image-type";
+import { readCapped } from "./read-capped";
 import { safeFetch } from "./safe-fetch";
 
 // Remote images (avatars, attachments) are fetched by this server and served
@@ -37,22 +38,8 @@ export async function proxyRemoteImage(raw: string | null): Promise<Response> {
     return fail(502, "The image could not be fetched.");
   }
   if (!res.ok || !res.body) return fail(502, `The image server answered ${res.status}.`);
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > MAX_BYTES) return fail(413, "The image is too large.");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_BYTES) {
-      await reader.cancel();
-      return fail(413, "The image is too large.");
-    }
-    chunks.push(value);
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readCapped(res, MAX_BYTES);
+  if (!bytes) return fail(413, "The image is too large.");
   const type = sniffImageType(bytes);
   if (!type) return fail(415, "Not an image Moiety shows.");
   return new Response(new Uint8Array(bytes), {
