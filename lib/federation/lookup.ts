@@ -3,6 +3,7 @@ import { normalizeHandle, parseHandleInput } from "../activitypub/mentions";
 import { findRemoteActorByHandle, getRemoteActor, saveRemoteActor, type ActorInfo, type RemoteActor } from "../domain/contacts";
 import { fetchActor, ForeignIdentityError, LookupError, webfingerSelf, type Loaders, type VerifiedActor } from "./actor-fetch";
 import { safeDocumentLoader } from "./document-loader";
+import { describeUnreachable, networkErrorCode } from "./network-errors";
 
 export { LookupError, ForeignIdentityError };
 
@@ -49,7 +50,7 @@ export async function fetchActorById(id: URL, loaders: Loaders): Promise<Verifie
  */
 export async function resolveActor(input: string, opts: { refresh?: boolean } = {}): Promise<RemoteActor> {
   const parsed = parseHandleInput(input);
-  if (parsed.kind === "invalid") throw new LookupError(`"${input}": ${parsed.error}`);
+  if (parsed.kind === "invalid") throw new LookupError(parsed.error);
   const cacheKey = parsed.kind === "handle" ? parsed.handle : parsed.url;
   if (!opts.refresh) {
     const cached = parsed.kind === "handle" ? await findRemoteActorByHandle(parsed.handle) : await getRemoteActor(parsed.url);
@@ -70,7 +71,10 @@ export async function resolveActor(input: string, opts: { refresh?: boolean } = 
   } catch (err) {
     if (err instanceof LookupError) throw err;
     if ((err as Error)?.name === "PrivateAddressError") throw new LookupError(`${cacheKey} is on a private or local network address, which Moiety does not contact.`);
-    throw new LookupError(`Could not look up ${cacheKey}: ${err instanceof Error ? err.message : String(err)}`);
+    // Never the library's own words ("getaddrinfo ENOTFOUND …"): a sentence a person can act on.
+    throw new LookupError(describeUnreachable(err, parsed.kind === "handle" ? parsed.host : new URL(parsed.url).host), {
+      transient: networkErrorCode(err) !== "ENOTFOUND",
+    });
   }
   // The account must live where the address pointed (the WebFinger self link
   // or the URL typed, or where that redirected): a server cannot answer for
