@@ -7,6 +7,8 @@
 //   network errors         try again later; a refused private address is permanent
 // and retries back off exponentially, giving up about two days after queueing.
 
+import { describeUnreachable } from "./network-errors";
+
 export type DeliveryOutcome =
   | { kind: "delivered" }
   | { kind: "permanent"; reason: string }
@@ -83,14 +85,21 @@ export function parseRetryAfter(value: string | null, now: Date): Date | undefin
  * An error thrown by the request itself (no HTTP answer). Matched by name and
  * code rather than class, since Next may load the defining modules twice.
  */
-export function classifyDeliveryError(error: unknown): Exclude<DeliveryOutcome, { kind: "delivered" }> {
-  const e = error as { name?: string; code?: string; message?: string; errors?: { message?: string }[] } | null;
-  const message = e?.message || e?.errors?.[0]?.message || String(error);
-  if (e?.name === "PrivateAddressError") return { kind: "permanent", reason: message };
-  if (e?.code === "ERR_INVALID_URL") return { kind: "permanent", reason: `invalid inbox URL: ${message}` };
-  // Connection refused or reset, DNS failure, timeout, TLS trouble: all may pass.
-  const code = e?.code ?? (e?.name && e.name !== "Error" ? e.name : undefined);
-  return { kind: "retry", reason: code && !message.includes(code) ? `${code}: ${message}` : message };
+export function classifyDeliveryError(error: unknown, inbox: string): Exclude<DeliveryOutcome, { kind: "delivered" }> {
+  const e = error as { name?: string; code?: string } | null;
+  let url: URL;
+  try {
+    url = new URL(inbox);
+  } catch {
+    return { kind: "permanent", reason: "Their inbox address is not a valid URL." };
+  }
+  const host = url.host;
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { kind: "permanent", reason: "Their inbox address is not a web (https://) address." };
+  if (e?.name === "PrivateAddressError") return { kind: "permanent", reason: `${host} is a private or local network address, which Moiety does not contact.` };
+  if (e?.code === "ERR_INVALID_URL") return { kind: "permanent", reason: "Their inbox address is not a valid URL." };
+  // Connection refused or reset, DNS failure, timeout, TLS trouble: all may pass. The reason is
+  // shown to the owner, so it is a sentence, not the library's message.
+  return { kind: "retry", reason: describeUnreachable(error, host) };
 }
 
 /**

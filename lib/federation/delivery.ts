@@ -311,7 +311,7 @@ async function post(row: Claimed): Promise<Attempt> {
     if (outcome.kind === "delivered") await response.body?.cancel();
     return { outcome, status: response.status, detail };
   } catch (error) {
-    return { outcome: classifyDeliveryError(error), status: null };
+    return { outcome: classifyDeliveryError(error, row.inbox), status: null };
   }
 }
 

@@ -80,40 +80,40 @@ describe("classifyDeliveryResponse", () => {
 describe("classifyDeliveryError", () => {
   const sysError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
+  const INBOX = "https://gone.example/inbox";
   it.each([
-    ["ECONNREFUSED", "connect ECONNREFUSED 203.0.113.5:443"],
-    ["ECONNRESET", "socket hang up"],
-    ["ENOTFOUND", "getaddrinfo ENOTFOUND gone.example"],
-    ["EAI_AGAIN", "getaddrinfo EAI_AGAIN slow.example"],
-    ["ETIMEDOUT", "connect ETIMEDOUT"],
-    ["CERT_HAS_EXPIRED", "certificate has expired"],
-  ])("retries %s", (code, message) => {
-    const outcome = classifyDeliveryError(sysError(code, message));
-    expect(outcome.kind).toBe("retry");
-    expect(outcome.reason).toContain(code);
+    ["ECONNREFUSED", "connect ECONNREFUSED 203.0.113.5:443", "gone.example refused the connection: its server may be down. Try again later."],
+    ["ECONNRESET", "socket hang up", "gone.example closed the connection before answering. Try again later."],
+    ["ENOTFOUND", "getaddrinfo ENOTFOUND gone.example", "No server answers at gone.example — check the address for typos."],
+    ["EAI_AGAIN", "getaddrinfo EAI_AGAIN slow.example", "This server could not look up gone.example right now (DNS did not answer). Try again in a moment."],
+    ["ETIMEDOUT", "connect ETIMEDOUT", "gone.example did not answer in time. Try again later."],
+    ["CERT_HAS_EXPIRED", "certificate has expired", "gone.example has an HTTPS certificate that is not valid, so Moiety will not talk to it."],
+  ])("retries %s, saying why in plain words", (code, message, said) => {
+    expect(classifyDeliveryError(sysError(code, message), INBOX)).toEqual({ kind: "retry", reason: said });
   });
 
   it("retries a timeout", () => {
     const timeout = Object.assign(new Error("No answer from slow.example within 10000 ms"), { name: "TimeoutError" });
-    expect(classifyDeliveryError(timeout)).toEqual({ kind: "retry", reason: "TimeoutError: No answer from slow.example within 10000 ms" });
+    expect(classifyDeliveryError(timeout, INBOX)).toEqual({ kind: "retry", reason: "gone.example did not answer in time. Try again later." });
   });
 
-  it("retries an AggregateError from happy eyeballs, with the first cause as reason", () => {
-    const error = Object.assign(new AggregateError([new Error("connect ECONNREFUSED ::1:443"), new Error("connect ECONNREFUSED 127.0.0.1:443")], ""), {
-      code: "ECONNREFUSED",
-    });
-    expect(classifyDeliveryError(error)).toEqual({ kind: "retry", reason: "connect ECONNREFUSED ::1:443" });
+  it("retries an AggregateError from happy eyeballs", () => {
+    const error = new AggregateError([sysError("ECONNREFUSED", "connect ECONNREFUSED ::1:443"), sysError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:443")], "");
+    expect(classifyDeliveryError(error, INBOX).reason).toBe("gone.example refused the connection: its server may be down. Try again later.");
   });
 
   it("gives up at once on a private address and an invalid URL", () => {
-    expect(classifyDeliveryError(new PrivateAddressError("Refusing http://10.0.0.1/"))).toEqual({ kind: "permanent", reason: "Refusing http://10.0.0.1/" });
+    expect(classifyDeliveryError(new PrivateAddressError("Refusing http://10.0.0.1/"), "http://10.0.0.1/inbox")).toEqual({
+      kind: "permanent",
+      reason: "10.0.0.1 is a private or local network address, which Moiety does not contact.",
+    });
     let invalid: unknown;
     try {
       new URL("not a url");
     } catch (e) {
       invalid = e;
     }
-    expect(classifyDeliveryError(invalid).kind).toBe("permanent");
+    expect(classifyDeliveryError(invalid, "not a url")).toEqual({ kind: "permanent", reason: "Their inbox address is not a valid URL." });
   });
 });
 
