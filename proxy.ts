@@ -23,8 +23,9 @@ function page(request: NextRequest, rewriteTo?: string): NextResponse {
   const nonce = newNonce();
   const csp = contentSecurityPolicy(nonce, env().nodeEnv === "development");
   const headers = new Headers(request.headers);
-  // The secret has done its work; nothing after this needs to see it.
-  headers.delete(FRONT_SECRET_HEADER);
+  // The secret has done its work; nothing after this needs to see it — except a rewrite, which
+  // Next answers as a new request that passes through here again.
+  if (!rewriteTo) headers.delete(FRONT_SECRET_HEADER);
   // Without the front (next dev) the client address is whatever a client sent: use none.
   if (env().frontSecret === undefined) headers.delete(CLIENT_ADDRESS_HEADER);
   headers.set("content-security-policy", csp);
