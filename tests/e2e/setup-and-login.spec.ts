@@ -123,6 +123,8 @@ test("a fresh instance is set up through the wizard, then logged out and in", as
   // Where you are logged in: this browser, named by browser and system.
   await expect(page.getByRole("list", { name: "Sessions" }).getByRole("listitem")).toHaveCount(1);
   await expect(page.getByRole("list", { name: "Sessions" })).toContainText(/Chrome on Linux\s*this browser/);
+  await page.getByRole("region", { name: "Where you are logged in" }).screenshot({ path: "tests/.output/screenshots/settings-sessions.png" });
+  await page.getByRole("region", { name: "Your address" }).screenshot({ path: "tests/.output/screenshots/settings-address.png" });
 
   // Icons made from the logo are served, and the page points at them.
   const icon = await page.request.get(server.url + "/favicon.ico");
