@@ -266,6 +266,19 @@ describe("Mastodon API: OAuth", () => {
     expect(bad.stderr).toContain("Unknown scope: all");
   });
 
+  it("Settings → Apps lists the authorized apps with their last use, and Revoke refuses the token at once", async () => {
+    const made = await alice.json<{ id: number; token: string }>(["token", "create", "--name", "phone-script", "--scopes", "read"]);
+    expect((await call("GET", "/api/v1/lists", { token: made.token })).status).toBe(200);
+    const settings = await owner.get("/settings");
+    expect(settings.body).toContain("phone-script (token)");
+    expect(settings.body).toContain("Test App");
+    const res = await owner.action("/settings", "revokeTokenAction", [made.id]);
+    expect(res.result).toEqual({ ok: true });
+    expect((await call("GET", "/api/v1/lists", { token: made.token })).status).toBe(401);
+    const stranger = await new Client(alice.url).action("/settings", "revokeTokenAction", [1]);
+    expect(stranger.result).toBeNull();
+  });
+
   it("every API answer above was application/json and set no cookie", () => {
     expect(seen.length).toBeGreaterThan(40);
     for (const s of seen) {

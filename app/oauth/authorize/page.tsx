@@ -35,7 +35,7 @@ export default async function AuthorizePage({ searchParams }: { searchParams: Pr
   const { app, scopes } = checked;
   return (
     <Frame>
-      <h1 className="mb-4 text-2xl font-semibold tracking-tight">Authorize {app.name}?</h1>
+      <h1 className="mb-4 text-2xl font-semibold tracking-tight">{`Authorize ${app.name}?`}</h1>
       <p className="mb-2">
         <strong>{app.name}</strong>
         {app.website && <> ({app.website})</>} asks to use your Moiety account. It will be able to:
