@@ -152,6 +152,17 @@ describe("Mastodon API: OAuth", () => {
     expect(res.status).toBe(200);
   });
 
+  it("after logging in, the login page returns to the authorization request, and never to another site", async () => {
+    const back = "/oauth/authorize?client_id=abc&scope=read";
+    const res = await owner.get(`/login?next=${encodeURIComponent(back)}`);
+    expect(res.status).toBe(307);
+    expect(res.headers.location).toBe(back);
+    for (const next of ["https://evil.example/", "//evil.example/oauth/authorize?", "/settings"]) {
+      const other = await owner.get(`/login?next=${encodeURIComponent(next)}`);
+      expect(other.headers.location, next).toBe("/messages");
+    }
+  });
+
   it("approving is an owner action: without a session or from another site it is refused", async () => {
     const app = await registerApp();
     const query = { client_id: app.client_id, redirect_uri: REDIRECT, scope: "read" };
