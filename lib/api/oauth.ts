@@ -1,3 +1,4 @@
+import { clientAddressFrom, throttleBucket } from "../client-address";
 import { env } from "../env";
 import { appRedirectUris, clientCredentials, exchangeCode, OAuthError, registerApp, revokeByApp } from "../domain/oauth";
 import { json } from "./http";
@@ -21,6 +22,7 @@ export async function registerAppHandler(request: Request): Promise<Response> {
       redirectUris: list(p, "redirect_uris"),
       scopes: parseScopes(list(p, "scopes")),
       website: str(p, "website"),
+      bucket: throttleBucket(clientAddressFrom(request.headers)),
     });
     const uris = appRedirectUris(app);
     return json({
@@ -35,7 +37,7 @@ export async function registerAppHandler(request: Request): Promise<Response> {
       client_secret_expires_at: 0,
     });
   } catch (err) {
-    if (err instanceof OAuthError) return json({ error: err.message }, 422);
+    if (err instanceof OAuthError) return json({ error: err.message }, err.status === 429 ? 429 : 422);
     throw err;
   }
 }

@@ -10,6 +10,10 @@ const CODE_LIFETIME_MS = 10 * 60_000;
 /** lastUsedAt is written at most this often, so a request costs a read, not a write. */
 const LAST_USED_EVERY_MS = 60_000;
 const NAME_MAX = 200;
+/** Registration is open to anyone: an address (IPv6: its /64) may register this many apps an hour. */
+export const APPS_PER_HOUR = 30;
+/** Apps never authorized are forgotten after a day. */
+const UNUSED_APP_MS = 24 * 60 * 60_000;
 const URI_MAX = 2000;
 
 /** A refused OAuth request: `code` is the RFC 6749 error code, `message` the plain-words reason. */
@@ -37,7 +41,7 @@ function checkRedirectUri(uri: string): void {
   if (/^(javascript|data|vbscript|file):$/i.test(url.protocol)) throw new OAuthError("invalid_request", `A redirect URI cannot use ${url.protocol}.`, 422);
 }
 
-export async function registerApp(input: { name?: string; redirectUris?: string[]; scopes?: string[]; website?: string }) {
+export async function registerApp(input: { name?: string; redirectUris?: string[]; scopes?: string[]; website?: string; bucket: string }) {
   const name = input.name?.trim();
   if (!name) throw new OAuthError("invalid_request", "Give the app a name (client_name).", 422);
   if (name.length > NAME_MAX) throw new OAuthError("invalid_request", `An app name has at most ${NAME_MAX} characters.`, 422);
@@ -50,8 +54,12 @@ export async function registerApp(input: { name?: string; redirectUris?: string[
   if (unknown.length) throw new OAuthError("invalid_scope", `Unknown scope: ${unknown.join(", ")}.`, 422);
   const website = input.website?.trim() || null;
   if (website && (website.length > URI_MAX || !/^https?:\/\//i.test(website))) throw new OAuthError("invalid_request", "The website must be an http(s) address.", 422);
+  const now = Date.now();
+  await db().oAuthApp.deleteMany({ where: { createdAt: { lt: new Date(now - UNUSED_APP_MS) }, tokens: { none: {} }, codes: { none: {} } } });
+  const recent = await db().oAuthApp.count({ where: { bucket: input.bucket, createdAt: { gt: new Date(now - 60 * 60_000) } } });
+  if (recent >= APPS_PER_HOUR) throw new OAuthError("slow_down", `Too many apps were registered from your address in the last hour (at most ${APPS_PER_HOUR}); try again later.`, 429);
   return db().oAuthApp.create({
-    data: { clientId: newSecret(), clientSecret: newSecret(), name, redirectUris: redirectUris.join("\n"), scopes: scopes.join(" "), website },
+    data: { clientId: newSecret(), clientSecret: newSecret(), name, redirectUris: redirectUris.join("\n"), scopes: scopes.join(" "), website, bucket: input.bucket },
   });
 }
 

@@ -91,6 +91,20 @@ describe("Mastodon API: OAuth", () => {
     expect(badScope.body.error).toContain("everything");
   });
 
+  it("registration is open but capped per address: the 31st app in an hour from one address gets 429, another address still registers", async () => {
+    const from = (address: string) =>
+      new Client(alice.url, address).request("POST", "/api/v1/apps", {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_name: "spam", redirect_uris: REDIRECT, scopes: "read" }),
+      });
+    for (let i = 0; i < 30; i++) expect((await from("127.0.0.7")).status).toBe(200);
+    const refused = await from("127.0.0.7");
+    expect(refused.status).toBe(429);
+    expect(refused.headers["content-type"]).toMatch(/^application\/json/);
+    expect(JSON.parse(refused.body).error).toContain("Too many apps");
+    expect((await from("127.0.0.8")).status).toBe(200);
+  });
+
   it("runs the authorization-code flow with PKCE S256: the token reads verify_credentials, and the code works once", async () => {
     const app = await registerApp();
     const { verifier, s256 } = pkce();

@@ -8,6 +8,7 @@ CREATE TABLE "OAuthApp" (
     "redirectUris" TEXT NOT NULL,
     "scopes" TEXT NOT NULL,
     "website" TEXT,
+    "bucket" TEXT NOT NULL DEFAULT '',
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
@@ -36,4 +37,5 @@ CREATE TABLE "ApiToken" (
 );
 
 CREATE UNIQUE INDEX "OAuthApp_clientId_key" ON "OAuthApp"("clientId");
+CREATE INDEX "OAuthApp_bucket_createdAt_idx" ON "OAuthApp"("bucket", "createdAt");
 CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
