@@ -21,8 +21,11 @@ export function bearerOf(request: Request): string | null {
 export async function requireToken(request: Request, scope: string, opts: { user?: boolean } = {}): Promise<TokenHolder> {
   const bearer = bearerOf(request);
   const token = bearer ? await findLiveToken(bearer) : null;
-  if (!token) throw new ApiError(401, INVALID_TOKEN, {});
-  if (!grants(token.scopes, scope)) throw new ApiError(403, "This action is outside the authorized scopes");
+  // RFC 6750 §3, as Mastodon sends it.
+  if (!token) throw new ApiError(401, INVALID_TOKEN, {}, { "www-authenticate": `Bearer error="invalid_token", error_description="${INVALID_TOKEN}"` });
+  if (!grants(token.scopes, scope)) {
+    throw new ApiError(403, "This action is outside the authorized scopes", {}, { "www-authenticate": `Bearer error="insufficient_scope", scope="${scope}"` });
+  }
   if ((opts.user ?? true) && !token.forOwner) throw new ApiError(422, "This method requires an authenticated user");
   return token;
 }

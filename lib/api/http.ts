@@ -28,8 +28,8 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 /** Mastodon's error shape: `{"error": "…"}`. */
-export function apiError(status: number, error: string, extra: Record<string, unknown> = {}): Response {
-  return json({ error, ...extra }, status);
+export function apiError(status: number, error: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  return json({ error, ...extra }, status, headers);
 }
 
 /** The answer to a CORS preflight. */
@@ -43,6 +43,7 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -59,7 +60,7 @@ export function api(handler: Handler): Handler {
     try {
       return await handler(request, context);
     } catch (err) {
-      if (err instanceof ApiError) return apiError(err.status, err.message, err.extra);
+      if (err instanceof ApiError) return apiError(err.status, err.message, err.extra, err.headers);
       console.error("API request failed:", err instanceof Error ? err.message : err);
       return apiError(500, "Something went wrong on the server.");
     }

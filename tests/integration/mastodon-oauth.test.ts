@@ -177,6 +177,16 @@ describe("Mastodon API: OAuth", () => {
     }
   });
 
+  it("Deny sends the app back with error=access_denied and the state, and grants nothing", async () => {
+    const app = await registerApp();
+    const query = { client_id: app.client_id, redirect_uri: REDIRECT, scope: "read", state: "st" };
+    const res = await owner.action(`/oauth/authorize?${new URLSearchParams(query)}`, "denyAuthorization", [query]);
+    const back = new URL((res.result as { location: string }).location);
+    expect(back.searchParams.get("error")).toBe("access_denied");
+    expect(back.searchParams.get("state")).toBe("st");
+    expect(back.searchParams.get("code")).toBeNull();
+  });
+
   it("approving is an owner action: without a session or from another site it is refused", async () => {
     const app = await registerApp();
     const query = { client_id: app.client_id, redirect_uri: REDIRECT, scope: "read" };
@@ -199,7 +209,9 @@ describe("Mastodon API: OAuth", () => {
   });
 
   it("no token, a made-up token and a revoked token get 401 JSON; revoking needs the app's credentials", async () => {
-    expect(await call("GET", "/api/v1/accounts/verify_credentials")).toMatchObject({ status: 401, body: { error: "The access token is invalid" } });
+    const none = await call("GET", "/api/v1/accounts/verify_credentials");
+    expect(none).toMatchObject({ status: 401, body: { error: "The access token is invalid" } });
+    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
     expect((await call("GET", "/api/v1/accounts/verify_credentials", { token: "made-up" })).status).toBe(401);
     const app = await registerApp();
     const back = await approve({ client_id: app.client_id, redirect_uri: REDIRECT, scope: "read" });
