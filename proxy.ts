@@ -2,6 +2,8 @@ import { NextResponse, type NextRequest } from "next/server";
 import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER, cameThroughFront } from "@/lib/client-address";
 import { contentSecurityPolicy, newNonce } from "@/lib/csp";
 import { conversationExists } from "@/lib/domain/conversations";
+import { isCorsPath, preflight } from "@/lib/api/http";
+import { authorizationServerMetadata } from "@/lib/api/oauth";
 import { env } from "@/lib/env";
 import { federation } from "@/lib/federation/federation";
 import { withFetchBudget } from "@/lib/federation/fetch-budget";
@@ -60,6 +62,9 @@ export async function proxy(request: NextRequest) {
     return NextResponse.json({ error: "Use Moiety's public address; this port serves only its front server." }, { status: 403 });
   }
   const { pathname } = request.nextUrl;
+  // The Mastodon client API (lib/api/): browser clients on other origins ask first.
+  if (request.method === "OPTIONS" && isCorsPath(pathname)) return preflight();
+  if (pathname === "/.well-known/oauth-authorization-server") return authorizationServerMetadata();
   if (!FEDERATION_PATHS.test(pathname)) return page(request, (await isUnknownThread(request, pathname)) ? NOT_FOUND_PATH : undefined);
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();
   if (pathname === "/nodeinfo/2.0") return nodeInfo20();

@@ -7,7 +7,7 @@ import { Button } from "@/components/button";
 import { Field } from "@/components/field";
 import { Notice } from "@/components/notice";
 
-export function LoginForm({ setupDone }: { setupDone: boolean }) {
+export function LoginForm({ setupDone, next = "/messages" }: { setupDone: boolean; next?: string }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -24,7 +24,7 @@ export function LoginForm({ setupDone }: { setupDone: boolean }) {
         redirect: false,
       });
       if (result?.ok && !result.error) {
-        router.replace("/messages");
+        router.replace(next);
         router.refresh();
         return;
       }

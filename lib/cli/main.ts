@@ -23,7 +23,10 @@ Commands:
   restore FILE [--force] [--allow-large]
                       restore a backup into the data dir (server stopped; --force replaces a database;
                       --allow-large accepts one that unpacks to over 100 times its size)
-  export DIR          your DMs as conversations.json and a static HTML archive, with your attachments`;
+  export DIR          your DMs as conversations.json and a static HTML archive, with your attachments
+  token create --name N --scopes "read write follow push" [--json]
+                      an API token for Mastodon apps and scripts (printed once)
+  token list [--json] / token revoke ID`;
 
 // Each command is imported when it runs: loading all of them (Fedify, Prisma,
 // sanitize-html, argon2, acme-client) took `serve` 2.3 s and ~120 MB it never used.
@@ -55,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
   backup: async (argv) => (await import("./backup")).backupCommand(argv),
   restore: async (argv) => (await import("./backup")).restoreCommand(argv),
   export: withDatabase(async () => (await import("./export")).exportCommand),
+  token: withDatabase(async () => (await import("./token")).tokenCommand),
 };
 
 /** Run one CLI command; returns the process exit code. Errors are printed as one line. */

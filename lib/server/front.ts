@@ -75,19 +75,21 @@ function sendJson(res: http.ServerResponse, status: number, body: object, extra:
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+/** Route handlers that Mastodon apps POST to without an Origin; they take no cookie (lib/api/). */
+const OAUTH_APP_POSTS = ["/oauth/token", "/oauth/revoke"];
 
 /**
  * Pages take POSTs only as server actions: with a Next-Action header from
  * JavaScript, or as a plain form whose fields name the action ($ACTION_ID_…).
  * Either must come from a page of this site, which browsers say in Origin;
  * one from another site, or without an Origin at all, is refused here. Route
- * handlers (/api/…, next-auth with its own CSRF token) and inboxes (servers
- * send no Origin) take requests from anywhere.
+ * handlers (/api/…, next-auth with its own CSRF token, /oauth/token and
+ * /oauth/revoke) and inboxes (servers send no Origin) take requests from anywhere.
  */
 function isCrossSitePost(req: http.IncomingMessage, trustProxy: boolean): boolean {
   if (SAFE_METHODS.includes(req.method ?? "GET")) return false;
   const path = pathOf(req);
-  if (req.headers["next-action"] === undefined && (path.startsWith("/api/") || isInbox(req))) return false;
+  if (req.headers["next-action"] === undefined && (path.startsWith("/api/") || OAUTH_APP_POSTS.includes(path) || isInbox(req))) return false;
   const origin = req.headers.origin;
   if (!origin) return true;
   const forwardedHost = trustProxy ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0].trim() : "";

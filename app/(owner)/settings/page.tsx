@@ -10,6 +10,8 @@ import { getSetting } from "@/lib/domain/settings";
 import { LogoutButton } from "@/components/logout-button";
 import { ChangePasswordForm } from "./change-password-form";
 import { SessionsList } from "./sessions-list";
+import { AppsList } from "./apps-list";
+import { listTokens } from "@/lib/domain/oauth";
 import { AliasesForm, ApproveFollowersToggle, ProfileForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -28,7 +30,12 @@ function Section({ id, title, intro, children }: { id: string; title: string; in
 
 export default async function SettingsPage() {
   const owner = await requireOwner();
-  const [approve, aliases, sessions] = await Promise.all([getSetting("approveFollowers"), getSetting("alsoKnownAs"), currentSessionId().then(listSessions)]);
+  const [approve, aliases, sessions, tokens] = await Promise.all([
+    getSetting("approveFollowers"),
+    getSetting("alsoKnownAs"),
+    currentSessionId().then(listSessions),
+    listTokens(),
+  ]);
   const now = new Date();
   const handle = handleFor(owner.username, env().origin);
   const address = describePublicAddress(env().origin);
@@ -71,6 +78,13 @@ export default async function SettingsPage() {
           />
           <LogoutButton variant="secondary" label="Log out of this browser" />
         </div>
+      </Section>
+      <Section id="apps-title" title="Apps" intro="Apps you authorized to use your account through the Mastodon API, and tokens made with moiety token create. Revoking one refuses it at once.">
+        <AppsList
+          apps={tokens
+            .filter((t) => t.forOwner)
+            .map((t) => ({ id: t.id, name: t.app ? t.app.name : `${t.name} (token)`, scopes: t.scopes.join(" "), lastUsed: t.lastUsedAt ? relativeTime(t.lastUsedAt, now) : null }))}
+        />
       </Section>
       <Section id="password-title" title="Change password" intro="Changing the password logs out every other browser where you are logged in.">
         <ChangePasswordForm username={owner.username} />

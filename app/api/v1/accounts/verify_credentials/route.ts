@@ -1,0 +1,4 @@
+import { verifyCredentials } from "@/lib/api/stubs";
+
+export const dynamic = "force-dynamic";
+export const GET = verifyCredentials;

@@ -1,0 +1,4 @@
+import { emptyAnswer } from "@/lib/api/stubs";
+
+export const dynamic = "force-dynamic";
+export const GET = emptyAnswer([]);
