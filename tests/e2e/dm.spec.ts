@@ -39,6 +39,8 @@ function loggedIn(browser: Browser, who: Instance): Promise<Page> {
 }
 
 test("a DM round trip between two instances, live on both sides", async ({ browser }) => {
+  // The whole life of a conversation in one scenario: ~40 s on two idle cores, twice that when busy.
+  test.setTimeout(240_000);
   const a = await loggedIn(browser, alice);
   const b = await loggedIn(browser, bob);
   await b.goto(bob.url + "/messages?tab=requests");
