@@ -1,15 +1,31 @@
+import { createHash } from "node:crypto";
+import { db } from "../db";
 import type { Owner } from "../domain/owner";
+import type { RemoteActor } from "../domain/contacts";
+import { signedMediaUrl } from "../domain/signed-media-url";
 import { textToHtml } from "../activitypub/html";
 import { env } from "../env";
+import { apiIdString } from "./ids";
 
-// Mastodon's Account entity for the owner. The owner's id is its database id as a decimal string;
-// `acct` is the bare username, as Mastodon gives it for local accounts.
+// Mastodon's Account entity (docs.joinmastodon.org/entities/Account). The
+// owner's id is its database id ("1"); remote accounts carry a Snowflake-like
+// `apiId`, so the two never meet. `acct` is the bare username for the owner
+// and user@host for everyone else, as Mastodon gives them.
 
 export const OWNER_ACCOUNT_ID = (owner: Owner) => String(owner.id);
 
+/** Midnight UTC of a day: Mastodon gives accounts' created_at to the day. */
+function day(d: Date): string {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())).toISOString();
+}
+
+const placeholder = () => `${env().origin}/apple-icon.png`;
+
+export type AccountEntity = ReturnType<typeof remoteAccount>;
+
 export async function ownerAccount(owner: Owner) {
   const origin = env().origin;
-  const avatar = owner.avatarFile ? `${origin}/media/${owner.avatarFile}` : `${origin}/apple-icon.png`;
+  const avatar = owner.avatarFile ? `${origin}/media/${owner.avatarFile}` : placeholder();
   return {
     id: OWNER_ACCOUNT_ID(owner),
     username: owner.username,
@@ -21,23 +37,23 @@ export async function ownerAccount(owner: Owner) {
     indexable: false,
     group: false,
     noindex: true,
-    created_at: new Date(Date.UTC(owner.createdAt.getUTCFullYear(), owner.createdAt.getUTCMonth(), owner.createdAt.getUTCDate())).toISOString(),
+    created_at: day(owner.createdAt),
     note: owner.bio ? textToHtml(owner.bio) : "",
     url: `${origin}/users/${owner.username}`,
     uri: `${origin}/users/${owner.username}`,
     avatar,
     avatar_static: avatar,
     // Apps decode these as URLs (Ice Cubes fails on ""); Moiety has no header image.
-    header: `${origin}/apple-icon.png`,
-    header_static: `${origin}/apple-icon.png`,
+    header: placeholder(),
+    header_static: placeholder(),
     followers_count: 0,
     following_count: 0,
     statuses_count: 0,
-    last_status_at: null,
+    last_status_at: null as string | null,
     hide_collections: true,
-    emojis: [],
-    fields: [],
-    roles: [],
+    emojis: [] as never[],
+    fields: [] as never[],
+    roles: [] as never[],
   };
 }
 
@@ -49,4 +65,74 @@ export async function credentialAccount(owner: Owner) {
     source: { privacy: "direct", sensitive: false, language: "en", note: owner.bio, fields: [], follow_requests_count: 0, hide_collections: true, discoverable: false, indexable: false },
     role: { id: "-99", name: "", permissions: "0", color: "", highlighted: false },
   };
+}
+
+type ActorRow = Pick<RemoteActor, "id" | "handle" | "name" | "host" | "url" | "iconUrl" | "fetchedAt" | "gone"> & { apiId: bigint | number | string | null };
+
+/** user and host of a remote account: from its handle, else from its URL's last path segment. */
+export function remoteUsername(a: Pick<RemoteActor, "id" | "handle" | "host">): { username: string; acct: string } {
+  const fromHandle = a.handle ? /^@?([^@]+)@(.+)$/.exec(a.handle) : null;
+  if (fromHandle) return { username: fromHandle[1], acct: `${fromHandle[1]}@${fromHandle[2]}` };
+  const last = new URL(a.id).pathname.split("/").filter(Boolean).pop() ?? "unknown";
+  const username = decodeURIComponent(last).replace(/^@/, "");
+  return { username, acct: `${username}@${a.host}` };
+}
+
+export function remoteAccount(a: ActorRow) {
+  const { username, acct } = remoteUsername(a);
+  const avatar = a.iconUrl ? signedMediaUrl(a.iconUrl) : placeholder();
+  return {
+    id: apiIdString(a.apiId),
+    username,
+    acct,
+    display_name: a.name ?? "",
+    locked: false,
+    bot: false,
+    discoverable: null as boolean | null,
+    indexable: false,
+    group: false,
+    noindex: null as boolean | null,
+    created_at: day(a.fetchedAt instanceof Date ? a.fetchedAt : new Date(a.fetchedAt)),
+    note: "",
+    url: a.url ?? a.id,
+    uri: a.id,
+    avatar,
+    avatar_static: avatar,
+    header: placeholder(),
+    header_static: placeholder(),
+    followers_count: 0,
+    following_count: 0,
+    statuses_count: 0,
+    last_status_at: null as string | null,
+    hide_collections: null as boolean | null,
+    emojis: [] as never[],
+    fields: [] as never[],
+    // Mastodon's flag for an account that deleted itself (only the name stays).
+    ...(a.gone ? { suspended: true } : {}),
+  };
+}
+
+/**
+ * The id of an actor with no stored document (a third person copied on a
+ * DM whose profile was never fetched): derived from its URL, above every
+ * Snowflake id (those reach 9e18 only in the year 6200), so it is stable and
+ * never collides. `GET /accounts/:id` finds it again by the same hash.
+ */
+export function unstoredActorId(actorId: string): string {
+  const digest = createHash("sha256").update(actorId).digest();
+  return (9_000_000_000_000_000_000n + (digest.readBigUInt64BE(0) % 2n ** 57n)).toString();
+}
+
+function unstoredAccount(actorId: string): AccountEntity {
+  const url = new URL(actorId);
+  return remoteAccount({ id: actorId, handle: null, name: null, host: url.host, url: null, iconUrl: null, fetchedAt: new Date(0), gone: false, apiId: unstoredActorId(actorId) });
+}
+
+/** Accounts for actor URLs, in one query; actors never stored get a derived id (unstoredActorId). */
+export async function accountsByActor(actorIds: string[]): Promise<Map<string, AccountEntity>> {
+  const unique = [...new Set(actorIds)];
+  if (unique.length === 0) return new Map();
+  const rows = await db().remoteActor.findMany({ where: { id: { in: unique } } });
+  const byId = new Map(rows.map((r) => [r.id, remoteAccount(r)]));
+  return new Map(unique.map((id) => [id, byId.get(id) ?? unstoredAccount(id)]));
 }
