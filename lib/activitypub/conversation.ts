@@ -1,6 +1,6 @@
 // Which conversation a DM belongs to.
 //
-// Grouping rule (DESIGN.md "DM rules", INTEROP.md "Threading"):
+// Grouping rule (what Mastodon, Pleroma/Akkoma and Misskey send to thread DMs):
 //   1. A note's `context`, then its `conversation`, names its thread. Mastodon
 //      4.5 sends both with one value, 4.3/4.4 only `conversation` (a `tag:` URI),
 //      Pleroma/Akkoma `context` = `conversation`.

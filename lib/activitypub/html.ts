@@ -18,7 +18,7 @@ const NON_TEXT_TAGS = [
   "iframe", "object", "template", "title", "svg", "math", "head",
 ];
 
-// Mastodon's allow-list for remote HTML (INTEROP.md, "Direct messages").
+// Mastodon's allow-list for remote HTML (its sanitizer config), so DMs render as they do there.
 const ALLOWED_TAGS = [
   "p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i", "em",
   "ul", "ol", "li", "ruby", "rt", "rp",

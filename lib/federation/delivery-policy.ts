@@ -1,6 +1,6 @@
 // What to do after trying to POST an activity to an inbox. Pure: no I/O, the
 // clock and randomness are passed in. The rules follow what Mastodon and the
-// other servers expect (shared/INTEROP.md, "Delivery"):
+// other servers expect of a sender (Mastodon's and GoToSocial's retry rules):
 //   2xx                    delivered
 //   401, 408, 429, 5xx     try again later (429/503 with Retry-After: not before then)
 //   other 4xx (410, 404…)  permanent: the same request will never succeed

@@ -34,7 +34,8 @@ import { SqliteKvStore } from "./kv-store";
 //    from the JSON and as Fedify reads them (JSON-LD: a term renamed by an
 //    inline @context, or written as an IRI, names the actor too);
 //  - answer 202 to an account's Delete of itself when we never knew that
-//    account (INTEROP.md: its URL answers 410, so its key cannot be fetched,
+//    account (Mastodon sends those to every server it knows; the account's
+//    URL answers 410, so its key cannot be fetched,
 //    and there is nothing here to delete).
 
 function json(status: number, error: string): Response {
@@ -179,7 +180,7 @@ export async function refuseBlockedInboxPost(request: Request): Promise<Response
   const blockChecked = new Set([signer]);
 
   // An account's Delete of itself that we never knew: its key is gone with it
-  // (INTEROP.md), and there is nothing to delete. Decided on the plain JSON,
+  // (its URL answers 410), and there is nothing to delete. Decided on the plain JSON,
   // with no fetch at all.
   const actor = idsOf(activity.actor)[0];
   if (actor && hasType(activity, "Delete") && idOf(activity.object) === actor && hostOf(actor) === hostOf(keyId) && !(await getRemoteActor(actor))) {

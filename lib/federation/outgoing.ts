@@ -15,7 +15,8 @@ import { actorUrl, contextUrl, noteUrl } from "./paths";
 
 // Outgoing activities, built as plain JSON-LD and handed to the delivery queue.
 // Every DM: to = each recipient, cc = [], a Mention for each, no Public, no
-// followers — identical on the Create and the Note (INTEROP.md "Direct messages").
+// followers — identical on the Create and the Note, which is what Mastodon and
+// the others read as a direct message.
 
 export class SendError extends Error {}
 
