@@ -13,8 +13,11 @@ let alice: Instance;
 let bob: Instance;
 let masto: mastodon.rest.Client;
 let call: ReturnType<typeof apiFetch>;
+/** Bob's own client on his instance: he follows alice through the API too. */
+let bobMasto: mastodon.rest.Client;
 let bobHandle: string;
 let bobId: string;
+let aliceOnBob: string;
 
 /** A valid 1×1 PNG. */
 const PNG = Buffer.from(
@@ -24,9 +27,10 @@ const PNG = Buffer.from(
 
 beforeAll(async () => {
   [alice, bob] = await Promise.all([startInstance("alice"), startInstance("bob")]);
-  const token = await apiToken(alice, "read write follow push");
+  const [token, bobToken] = await Promise.all([apiToken(alice, "read write follow push"), apiToken(bob, "read write follow")]);
   masto = createRestAPIClient({ url: alice.url, accessToken: token });
   call = apiFetch(alice, token);
+  bobMasto = createRestAPIClient({ url: bob.url, accessToken: bobToken });
   bobHandle = `bob@${new URL(bob.url).host}`;
 });
 afterAll(async () => {
@@ -40,6 +44,8 @@ async function cli(instance: Instance, args: string[]) {
 }
 
 const relationship = async (id: string) => (await masto.v1.accounts.relationships.fetch({ id: [id] }))[0];
+/** Bob's relationship to alice, as his own server sees it. */
+const bobsRelationship = async () => (await bobMasto.v1.accounts.relationships.fetch({ id: [aliceOnBob] }))[0];
 
 describe("Mastodon API: accounts", () => {
   it("finds bob only after a search with resolve=true looks him up; lookup, accounts/:id and search then find him", async () => {
@@ -85,6 +91,10 @@ describe("Mastodon API: accounts", () => {
     const missing = await call(`/api/v2/search?q=${encodeURIComponent(`@nobody@${new URL(bob.url).host}`)}&resolve=true&type=accounts`);
     expect(missing).toMatchObject({ status: 200, json: { accounts: [], statuses: [], hashtags: [] } });
     expect(await call(`/api/v1/accounts/search?q=${encodeURIComponent("@nobody@127.0.0.1:9")}&resolve=true`)).toMatchObject({ status: 200, json: [] });
+
+    // Bob finds alice the same way on his server.
+    aliceOnBob = (await bobMasto.v2.search.list({ q: alice.actor, type: "accounts", resolve: true })).accounts[0].id;
+    expect(aliceOnBob).toMatch(/^[0-9]+$/);
   });
 
   it("follows and unfollows bob; verify_credentials counts follows both ways and the owner's DMs; account statuses and follower lists", async () => {
@@ -101,10 +111,10 @@ describe("Mastodon API: accounts", () => {
     expect(await relationship(bobId)).toMatchObject({ following: true, requested: false, showingReblogs: true });
 
     // Bob follows alice back (accepted at once: "approve followers" is off), and each writes a DM.
-    await cli(bob, ["follow", alice.actor]);
+    await bobMasto.v1.accounts.$select(aliceOnBob).follow();
     await eventually(async () => (await relationship(bobId)).followedBy, "bob's follow");
-    await cli(alice, ["dm", "send", bob.actor, "--text", "hello bob"]);
-    await cli(bob, ["dm", "send", alice.actor, "--text", "hello alice"]);
+    await eventually(async () => (await bobsRelationship()).following, "alice's Accept");
+    await Promise.all([cli(alice, ["dm", "send", bob.actor, "--text", "hello bob"]), cli(bob, ["dm", "send", alice.actor, "--text", "hello alice"])]);
 
     const after = await eventually(async () => {
       const me = await masto.v1.accounts.verifyCredentials();
@@ -162,10 +172,7 @@ describe("Mastodon API: accounts", () => {
     expect(Buffer.from(await image.arrayBuffer()).equals(PNG)).toBe(true);
 
     // Bob follows alice, so his server hears of the new name.
-    await eventually(async () => {
-      const following = (await bob.json<{ following: { actor: string; name: string | null }[] }>(["following"])).following;
-      return following.find((f) => f.actor === alice.actor)?.name === "Alice Liddell";
-    }, "bob's copy of alice's new name", 30_000);
+    await eventually(async () => (await bobMasto.v1.accounts.$select(aliceOnBob).fetch()).displayName === "Alice Liddell", "bob's copy of alice's new name");
 
     // JSON and plain form bodies work alike; only what is sent changes.
     expect(await call(`/api/v1/accounts/update_credentials`, { method: "PATCH", body: { note: "json note" } })).toMatchObject({
@@ -197,14 +204,14 @@ describe("Mastodon API: accounts", () => {
   });
 
   it("follow requests: with approval on, bob's follow waits; authorize and reject answer it", async () => {
-    await cli(bob, ["unfollow", alice.actor]);
+    await bobMasto.v1.accounts.$select(aliceOnBob).unfollow();
     await eventually(async () => !(await relationship(bobId)).followedBy, "bob's Undo");
     const owner = new Client(alice.url);
     expect((await owner.login("alice", PASSWORD)).ok).toBe(true);
     expect((await owner.action("/settings", "setApproveFollowersAction", [true])).result).toEqual({ ok: true });
     expect((await masto.v1.accounts.verifyCredentials()).locked).toBe(true);
 
-    await cli(bob, ["follow", alice.actor]);
+    await bobMasto.v1.accounts.$select(aliceOnBob).follow();
     const requests = await eventually(async () => {
       const list = await masto.v1.followRequests.list();
       return list.length ? list : null;
@@ -215,22 +222,20 @@ describe("Mastodon API: accounts", () => {
 
     expect(await masto.v1.followRequests.$select(bobId).authorize()).toMatchObject({ id: bobId, followedBy: true, requestedBy: false });
     expect(await masto.v1.followRequests.list()).toEqual([]);
-    await eventually(async () => {
-      const following = (await bob.json<{ following: { actor: string; state: string }[] }>(["following"])).following;
-      return following.find((f) => f.actor === alice.actor)?.state === "accepted";
-    }, "bob's server to get the Accept");
+    expect(await bobsRelationship()).toMatchObject({ requested: true, following: false });
+    await eventually(async () => (await bobsRelationship()).following, "bob's server to get the Accept");
     // Nothing pending any more: Mastodon's 404.
     expect(await call(`/api/v1/follow_requests/${bobId}/authorize`, { method: "POST" })).toMatchObject({ status: 404, json: { error: "Record not found" } });
 
-    await cli(bob, ["unfollow", alice.actor]);
+    await bobMasto.v1.accounts.$select(aliceOnBob).unfollow();
     await eventually(async () => !(await relationship(bobId)).followedBy, "bob's second Undo");
-    await cli(bob, ["follow", alice.actor]);
+    await bobMasto.v1.accounts.$select(aliceOnBob).follow();
     await eventually(async () => (await relationship(bobId)).requestedBy, "bob's second request");
     expect(await masto.v1.followRequests.$select(bobId).reject()).toMatchObject({ id: bobId, followedBy: false, requestedBy: false });
     expect((await masto.v1.accounts.verifyCredentials()).source.followRequestsCount).toBe(0);
     await eventually(async () => {
-      const following = (await bob.json<{ following: { actor: string }[] }>(["following"])).following;
-      return !following.some((f) => f.actor === alice.actor);
+      const r = await bobsRelationship();
+      return !r.following && !r.requested;
     }, "bob's server to get the Reject");
     expect(await call(`/api/v1/follow_requests/${bobId}/reject`, { method: "POST" })).toMatchObject({ status: 404 });
   });
