@@ -1,3 +1,5 @@
+import path from "node:path";
+import Database from "better-sqlite3";
 import { createRestAPIClient, type mastodon } from "masto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFetch, apiToken } from "../helpers/api-token";
@@ -219,10 +221,11 @@ describe("Mastodon API: accounts", () => {
     expect(requests.map((a) => a.id)).toEqual([bobId]);
     expect((await masto.v1.accounts.verifyCredentials()).source.followRequestsCount).toBe(1);
     expect(await relationship(bobId)).toMatchObject({ requestedBy: true, followedBy: false });
+    // On bob's side it is a request until alice answers.
+    expect(await bobsRelationship()).toMatchObject({ requested: true, following: false });
 
     expect(await masto.v1.followRequests.$select(bobId).authorize()).toMatchObject({ id: bobId, followedBy: true, requestedBy: false });
     expect(await masto.v1.followRequests.list()).toEqual([]);
-    expect(await bobsRelationship()).toMatchObject({ requested: true, following: false });
     await eventually(async () => (await bobsRelationship()).following, "bob's server to get the Accept");
     // Nothing pending any more: Mastodon's 404.
     expect(await call(`/api/v1/follow_requests/${bobId}/authorize`, { method: "POST" })).toMatchObject({ status: 404, json: { error: "Record not found" } });
@@ -278,6 +281,27 @@ describe("Mastodon API: accounts", () => {
         ].sort(),
       );
     }
+  });
+
+  it("an account known only by its URL (never fetched) has a stable id that accounts/:id, relationships and unblock accept", async () => {
+    // A block of an actor whose document was never stored, written straight into the database.
+    const ghost = "https://ghost.example/users/carol";
+    const db = new Database(path.join(alice.dataDir, "moiety.db"), { fileMustExist: true });
+    try {
+      db.prepare(`INSERT INTO "Block" ("kind", "value", "createdAt") VALUES ('actor', ?, ?)`).run(ghost, new Date().toISOString());
+    } finally {
+      db.close();
+    }
+    const listed = await masto.v1.blocks.list();
+    expect(listed).toHaveLength(1);
+    const ghostId = listed[0].id;
+    expect(listed[0]).toMatchObject({ acct: "carol@ghost.example", username: "carol", uri: ghost });
+    expect(BigInt(ghostId) >= 9_000_000_000_000_000_000n).toBe(true);
+    expect(await masto.v1.accounts.$select(ghostId).fetch()).toMatchObject({ id: ghostId, acct: "carol@ghost.example" });
+    expect(await relationship(ghostId)).toMatchObject({ id: ghostId, blocking: true });
+    // Unblocking needs no network; the id then names nothing any more.
+    expect(await masto.v1.accounts.$select(ghostId).unblock()).toMatchObject({ id: ghostId, blocking: false });
+    expect(await call(`/api/v1/accounts/${ghostId}`)).toMatchObject({ status: 404, json: { error: "Record not found" } });
   });
 
   it("refuses every accounts endpoint without a token (401) and with a token lacking its scope (403)", async () => {
