@@ -4,7 +4,7 @@ import { credentialAccount } from "./accounts";
 import { accountTarget, requireOwnerRow, targetAccount } from "./account-target";
 import { requireToken } from "./auth";
 import { api, ApiError, json } from "./http";
-import { readParams, type Params } from "./params";
+import { fromSearchParams, readParams, type Params } from "./params";
 
 // The owner's own account (verify_credentials, update_credentials) and any
 // account by id. The route files under app/api/v1/accounts/ name these.
@@ -26,16 +26,17 @@ const MULTIPART = /^multipart\/form-data/i;
 /** The text parameters and the avatar file of an update_credentials request (multipart, form or JSON). */
 async function readProfileRequest(request: Request): Promise<{ params: Params; avatar: File | null }> {
   if (!MULTIPART.test(request.headers.get("content-type") ?? "")) return { params: await readParams(request), avatar: null };
-  // readParams keeps only text fields; the file is read from a second copy of the body.
-  const params = await readParams(request.clone());
   let form: FormData;
   try {
     form = await request.formData();
   } catch {
     throw new ApiError(400, "The form data in the request body cannot be read.");
   }
+  // The text fields read as readParams reads them (`fields_attributes[0][name]` and all); the file apart.
+  const text = new URLSearchParams();
+  for (const [key, value] of form) if (typeof value === "string") text.append(key, value);
   const avatar = form.get("avatar");
-  return { params, avatar: avatar instanceof File ? avatar : null };
+  return { params: fromSearchParams(text, fromSearchParams(new URL(request.url).searchParams)), avatar: avatar instanceof File ? avatar : null };
 }
 
 /** A text field as sent: absent stays undefined (unchanged), anything not text is refused by the schema. */
