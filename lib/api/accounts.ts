@@ -4,6 +4,7 @@ import type { Owner } from "../domain/owner";
 import type { RemoteActor } from "../domain/contacts";
 import { signedMediaUrl } from "../domain/signed-media-url";
 import { textToHtml } from "../activitypub/html";
+import { getSetting } from "../domain/settings";
 import { env } from "../env";
 import { apiIdString } from "./ids";
 
@@ -23,15 +24,31 @@ const placeholder = () => `${env().origin}/apple-icon.png`;
 
 export type AccountEntity = ReturnType<typeof remoteAccount>;
 
+/** The owner's numbers as Mastodon counts them: accepted follows each way, own messages not deleted. */
+async function ownerCounts() {
+  const [followers, following, statuses, newest, locked] = await Promise.all([
+    db().follow.count({ where: { direction: "in", state: "accepted" } }),
+    db().follow.count({ where: { direction: "out", state: "accepted" } }),
+    db().message.count({ where: { direction: "out", deletedAt: null } }),
+    db().message.findFirst({ where: { direction: "out", deletedAt: null }, orderBy: { published: "desc" }, select: { published: true } }),
+    getSetting("approveFollowers"),
+  ]);
+  // Mastodon gives last_status_at as a date without a time ("2019-11-24").
+  const lastStatusAt = newest ? newest.published.toISOString().slice(0, 10) : null;
+  return { followers, following, statuses, lastStatusAt, locked: locked ?? false };
+}
+
 export async function ownerAccount(owner: Owner) {
   const origin = env().origin;
   const avatar = owner.avatarFile ? `${origin}/media/${owner.avatarFile}` : placeholder();
+  const counts = await ownerCounts();
   return {
     id: OWNER_ACCOUNT_ID(owner),
     username: owner.username,
     acct: owner.username,
     display_name: owner.displayName,
-    locked: true,
+    // "Approve followers" in Settings: apps then offer the follow requests list.
+    locked: counts.locked,
     bot: false,
     discoverable: false,
     indexable: false,
@@ -46,10 +63,10 @@ export async function ownerAccount(owner: Owner) {
     // Apps decode these as URLs (Ice Cubes fails on ""); Moiety has no header image.
     header: placeholder(),
     header_static: placeholder(),
-    followers_count: 0,
-    following_count: 0,
-    statuses_count: 0,
-    last_status_at: null as string | null,
+    followers_count: counts.followers,
+    following_count: counts.following,
+    statuses_count: counts.statuses,
+    last_status_at: counts.lastStatusAt,
     hide_collections: true,
     emojis: [] as never[],
     fields: [] as never[],
@@ -59,10 +76,10 @@ export async function ownerAccount(owner: Owner) {
 
 /** verify_credentials: the account plus `source`, the plain-text profile the apps edit. */
 export async function credentialAccount(owner: Owner) {
-  const account = await ownerAccount(owner);
+  const [account, requests] = await Promise.all([ownerAccount(owner), db().follow.count({ where: { direction: "in", state: "pending" } })]);
   return {
     ...account,
-    source: { privacy: "direct", sensitive: false, language: "en", note: owner.bio, fields: [], follow_requests_count: 0, hide_collections: true, discoverable: false, indexable: false },
+    source: { privacy: "direct", sensitive: false, language: "en", note: owner.bio, fields: [], follow_requests_count: requests, hide_collections: true, discoverable: false, indexable: false },
     role: { id: "-99", name: "", permissions: "0", color: "", highlighted: false },
   };
 }

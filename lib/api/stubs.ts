@@ -1,7 +1,5 @@
-import { getOwner } from "../domain/owner";
 import { requireToken } from "./auth";
-import { credentialAccount } from "./accounts";
-import { api, ApiError, json } from "./http";
+import { api, json } from "./http";
 
 // Calls apps make on start that Moiety has nothing for (lists, filters, trends…): they answer an
 // empty value with 200, since several apps refuse to start on a 404 (issue 13, item 2).
@@ -21,13 +19,6 @@ export const PREFERENCES = {
   "reading:expand:media": "default",
   "reading:expand:spoilers": false,
 };
-
-export const verifyCredentials = api(async (request) => {
-  await requireToken(request, "profile");
-  const owner = await getOwner();
-  if (!owner) throw new ApiError(404, "Record not found");
-  return json(await credentialAccount(owner));
-});
 
 /** Unknown API paths answer JSON too, so clients' 404 fallbacks (v2 → v1) work. */
 export const notFound = api(async () => json({ error: "Record not found" }, 404));

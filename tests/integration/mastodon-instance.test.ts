@@ -74,7 +74,8 @@ describe("Mastodon API: instance and start-up calls", () => {
   it("verify_credentials gives the owner's Account with source, acct without the domain", async () => {
     const { status, body } = await get("/api/v1/accounts/verify_credentials");
     expect(status).toBe(200);
-    expect(body).toMatchObject({ id: "1", username: "alice", acct: "alice", display_name: "Alice", emojis: [], fields: [], locked: true, bot: false });
+    // Not locked: "approve followers" is off until the owner turns it on in Settings (lib/api/accounts.ts).
+    expect(body).toMatchObject({ id: "1", username: "alice", acct: "alice", display_name: "Alice", emojis: [], fields: [], locked: false, bot: false });
     expect(body.url).toBe(`${alice.url}/users/alice`);
     expect(body.source).toMatchObject({ privacy: "direct", note: expect.any(String), fields: [] });
     for (const k of ["avatar", "avatar_static", "header", "header_static"]) expect(() => new URL(body[k])).not.toThrow();

@@ -3,12 +3,12 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireOwner, requestClientAddress } from "@/lib/auth";
-import { checkAvatar, removeMedia, storeMedia } from "@/lib/domain/avatar";
-import { changePassword, updateProfile } from "@/lib/domain/owner";
+import { changePassword } from "@/lib/domain/owner";
+import { saveProfile } from "@/lib/domain/profile";
 import { throttledPasswordCheck } from "@/lib/domain/login-throttle";
 import { verifyPassword } from "@/lib/domain/password";
 import { setSetting } from "@/lib/domain/settings";
-import { bioSchema, changePasswordSchema, displayNameSchema, fieldErrors, type FieldErrors } from "@/lib/domain/validation";
+import { changePasswordSchema, fieldErrors, type FieldErrors } from "@/lib/domain/validation";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
 import { broadcastProfileUpdate } from "@/lib/federation/outgoing";
 
@@ -41,26 +41,13 @@ function tellFollowers() {
 }
 
 export async function updateProfileAction(form: FormData): Promise<FormResult> {
-  await requireOwner();
-  const errors: FieldErrors = {};
-  const name = displayNameSchema.safeParse(form.get("displayName"));
-  const bio = bioSchema.safeParse(form.get("bio") ?? "");
-  if (!name.success) errors.displayName = name.error.issues[0].message;
-  if (!bio.success) errors.bio = bio.error.issues[0].message;
+  const owner = await requireOwner();
   const file = form.get("avatar");
-  let avatar: { file: string; type: string } | null | undefined;
-  if (form.get("removeAvatar") === "1") avatar = null;
-  else if (file instanceof File && file.size > 0) {
-    const checked = checkAvatar(new Uint8Array(await file.arrayBuffer()));
-    if (!checked.ok) errors.avatar = checked.error;
-    else avatar = { file: await storeMedia(checked.image, "avatar"), type: checked.image.type };
-  }
-  if (!name.success || !bio.success || Object.keys(errors).length > 0) {
-    if (avatar) await removeMedia(avatar.file);
-    return { ok: false, errors };
-  }
-  const { oldAvatar } = await updateProfile({ displayName: name.data, bio: bio.data, avatar });
-  if (oldAvatar) await removeMedia(oldAvatar);
+  let avatar: Uint8Array | "remove" | undefined;
+  if (form.get("removeAvatar") === "1") avatar = "remove";
+  else if (file instanceof File && file.size > 0) avatar = new Uint8Array(await file.arrayBuffer());
+  const saved = await saveProfile(owner, { displayName: form.get("displayName"), bio: form.get("bio") ?? "", avatar });
+  if (!saved.ok) return { ok: false, errors: saved.errors };
   tellFollowers();
   revalidatePath("/", "layout");
   return { ok: true };

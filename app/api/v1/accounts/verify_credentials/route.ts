@@ -1,4 +1,4 @@
-import { verifyCredentials } from "@/lib/api/stubs";
+import { verifyCredentials } from "@/lib/api/account-routes";
 
 export const dynamic = "force-dynamic";
 export const GET = verifyCredentials;

@@ -1,0 +1,4 @@
+import { follow } from "@/lib/api/relationships";
+
+export const dynamic = "force-dynamic";
+export const POST = follow;

@@ -1,0 +1,4 @@
+import { followers } from "@/lib/api/account-lists";
+
+export const dynamic = "force-dynamic";
+export const GET = followers;

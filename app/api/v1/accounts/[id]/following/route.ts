@@ -1,0 +1,4 @@
+import { following } from "@/lib/api/account-lists";
+
+export const dynamic = "force-dynamic";
+export const GET = following;

@@ -1,0 +1,4 @@
+import { relationships } from "@/lib/api/relationships";
+
+export const dynamic = "force-dynamic";
+export const GET = relationships;

@@ -1,0 +1,4 @@
+import { rejectFollowRequest } from "@/lib/api/relationships";
+
+export const dynamic = "force-dynamic";
+export const POST = rejectFollowRequest;

@@ -1,0 +1,4 @@
+import { searchV2 } from "@/lib/api/account-search";
+
+export const dynamic = "force-dynamic";
+export const GET = searchV2;
