@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import type { RemoteActor } from "../generated/prisma/client";
 
 // Remote people: the cached actor documents, follows both ways, and blocks.
