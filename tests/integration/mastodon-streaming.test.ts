@@ -147,6 +147,20 @@ describe("Mastodon streaming", () => {
     plain.ws.close();
   });
 
+  it("one token holds at most 16 sockets; the 17th upgrade is refused until one closes", async () => {
+    const sockets = Array.from({ length: 16 }, () => plainClient(`${wsUrl()}/api/v1/streaming?access_token=${token}`));
+    await Promise.all(sockets.map((s) => s.opened));
+    const over = await refused(`${wsUrl()}/api/v1/streaming?access_token=${token}`);
+    expect(over.status).toBe(429);
+    expect(over.body.error).toMatch(/16 streaming connections/);
+    sockets[0].ws.close();
+    await eventually(async () => sockets[0].closed(), "the first socket to close");
+    await sleep(500);
+    const again = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${token}`);
+    await again.opened;
+    for (const s of [...sockets, again]) s.ws.close();
+  });
+
   it("revoking the token closes an open stream within seconds", async () => {
     const app = await registered(alice);
     const plain = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${app.token}&stream=user`);
