@@ -132,6 +132,20 @@ export function attachStreaming(server: http.Server, o: StreamingOptions): void 
   });
   const perToken = new Map<string, number>();
 
+  // Upgraded sockets are no longer the HTTP server's to close, yet they hold its
+  // close() open: on shutdown they are told the server is going away (1001),
+  // and cut when the server cuts every connection.
+  const close = server.close.bind(server);
+  const closeAll = server.closeAllConnections.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    for (const ws of wss.clients) ws.close(1001, "The server is shutting down.");
+    return close(callback);
+  }) as typeof server.close;
+  server.closeAllConnections = () => {
+    for (const ws of wss.clients) ws.terminate();
+    closeAll();
+  };
+
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     if (!isStreamingPath(req.url) || String(req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
