@@ -77,6 +77,24 @@ describe("Mastodon streaming", () => {
     expect(await r.text()).toBe("OK");
   });
 
+  it("serves the streams as Server-Sent Events too, with the token in the header or the query", async () => {
+    const sse = await fetch(`${alice.url}/api/v1/streaming/user/notification?access_token=${token}`);
+    expect(sse.status).toBe(200);
+    expect(sse.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = sse.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^:/);
+    await reader.cancel();
+    const byHeader = await fetch(`${alice.url}/api/v1/streaming/direct`, { headers: { authorization: `Bearer ${token}` } });
+    expect(byHeader.status).toBe(200);
+    await byHeader.body!.cancel();
+    const none = await fetch(`${alice.url}/api/v1/streaming/user`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ error: "Missing access token" });
+    const unknown = await fetch(`${alice.url}/api/v1/streaming/public/local`, { headers: { authorization: `Bearer ${token}` } });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: "Unknown stream type" });
+  });
+
   it("a bad or missing token is refused with 401 before the upgrade; the subprotocol is echoed", async () => {
     const bad = await refused(`${wsUrl()}/api/v1/streaming?access_token=nope&stream=user`);
     expect(bad).toEqual({ status: 401, body: { error: "Invalid access token" } });
