@@ -33,6 +33,8 @@ const MAX_OTHER_SUBSCRIPTIONS = 32;
 /** A client message (subscribe/unsubscribe) is small. */
 const MAX_MESSAGE_BYTES = 4096;
 const PING_MS = 30_000;
+/** Subscribe messages a socket may send per minute: each opens a stream on the app server. */
+const SUBSCRIBES_PER_MINUTE = 60;
 /** Frames waiting for a client that stopped reading; beyond this it is cut off. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -206,6 +208,7 @@ export function attachStreaming(server: http.Server, o: StreamingOptions): void 
   function run(ws: WebSocket, token: string, address: string, first: string | null, firstOpened: { response: http.IncomingMessage; request: http.ClientRequest } | null): void {
     const relayed = new Map<string, Upstream>();
     const others = new Set<string>();
+    const subscribes: number[] = [];
     let closing = false;
 
     const close = (code: number, reason: string) => {
@@ -286,7 +289,14 @@ export function attachStreaming(server: http.Server, o: StreamingOptions): void 
         return;
       }
       if (!message || typeof message !== "object" || typeof message.stream !== "string") return;
-      if (message.type === "subscribe") void subscribe(message.stream);
+      if (message.type === "subscribe") {
+        const now = Date.now();
+        while (subscribes.length > 0 && now - subscribes[0] > 60_000) subscribes.shift();
+        subscribes.push(now);
+        // Subscribing and unsubscribing in a loop would open streams on the app server as fast as it can.
+        if (subscribes.length > SUBSCRIBES_PER_MINUTE) return close(1008, "Too many subscribe messages; wait a minute.");
+        void subscribe(message.stream);
+      }
       else if (message.type === "unsubscribe") unsubscribe(message.stream);
     });
 

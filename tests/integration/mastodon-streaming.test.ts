@@ -182,6 +182,17 @@ describe("Mastodon streaming", () => {
     for (const s of [...sockets, again]) s.ws.close();
   });
 
+  it("a socket that subscribes and unsubscribes in a loop is closed", async () => {
+    const c = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${token}`);
+    await c.opened;
+    for (let i = 0; i < 70 && c.ws.readyState === WebSocket.OPEN; i++) {
+      c.ws.send(JSON.stringify({ type: "subscribe", stream: "user" }));
+      c.ws.send(JSON.stringify({ type: "unsubscribe", stream: "user" }));
+    }
+    const closed = await eventually(async () => c.closed(), "the flooding socket to close", 10_000);
+    expect(closed).toMatchObject({ code: 1008, reason: expect.stringMatching(/Too many subscribe messages/) });
+  });
+
   it("revoking the token closes an open stream within seconds", async () => {
     const app = await registered(alice);
     const plain = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${app.token}&stream=user`);
