@@ -180,10 +180,13 @@ describe("Mastodon streaming", () => {
     const again = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${token}`);
     await again.opened;
     for (const s of [...sockets, again]) s.ws.close();
+    await eventually(async () => [...sockets, again].every((s) => s.closed()), "every socket to close");
+    await sleep(1_000);
   });
 
   it("a socket that subscribes and unsubscribes in a loop is closed", async () => {
-    const c = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${token}`);
+    const own = await apiToken(alice);
+    const c = plainClient(`${wsUrl()}/api/v1/streaming?access_token=${own}`);
     await c.opened;
     for (let i = 0; i < 70 && c.ws.readyState === WebSocket.OPEN; i++) {
       c.ws.send(JSON.stringify({ type: "subscribe", stream: "user" }));
