@@ -195,10 +195,11 @@ export function attachStreaming(server: http.Server, o: StreamingOptions): void 
     // 400 from /api/v1/streaming: the token is good, there is just no stream named.
     const tokenOk = opened.ok || opened.status === 400;
     if (!tokenOk) return refuse(socket, opened.ok ? 500 : opened.status, opened.ok ? "" : opened.error);
-    if (socket.destroyed) {
-      if (opened.ok) opened.request.destroy();
-      return;
-    }
+    if (opened.ok) {
+      // Whatever happens to the socket (gone already, or a handshake ws refuses), the stream goes with it.
+      if (socket.destroyed) return void opened.request.destroy();
+      socket.once("close", () => opened.request.destroy());
+    } else if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       run(ws, token, address, first, opened.ok ? opened : null);
       ws.once("close", release);
