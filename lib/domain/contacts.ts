@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import type { RemoteActor } from "../generated/prisma/client";
 
 // Remote people: the cached actor documents, follows both ways, and blocks.
@@ -61,11 +61,23 @@ export async function markActorGone(id: string): Promise<void> {
 
 export type FollowDirection = "in" | "out";
 
+/**
+ * Record a follow. A new inbound one also gets its Mastodon API notification
+ * ("follow", or "follow_request" while it waits for approval) in the same
+ * transaction; a repeated Follow or an approval adds none, as in Mastodon.
+ */
 export async function recordFollow(direction: FollowDirection, actorId: string, activityId: string, state: "pending" | "accepted") {
-  return db().follow.upsert({
-    where: { direction_actorId: { direction, actorId } },
-    create: { direction, actorId, activityId, state },
-    update: { activityId, state },
+  return writeTransaction(async (tx) => {
+    const existing = direction === "in" ? await tx.follow.findUnique({ where: { direction_actorId: { direction, actorId } } }) : null;
+    const row = await tx.follow.upsert({
+      where: { direction_actorId: { direction, actorId } },
+      create: { direction, actorId, activityId, state },
+      update: { activityId, state },
+    });
+    if (direction === "in" && !existing) {
+      await tx.notification.create({ data: { type: state === "accepted" ? "follow" : "follow_request", actorId } });
+    }
+    return row;
   });
 }
 

@@ -138,6 +138,8 @@ export async function storeIncomingMessage(m: IncomingMessage): Promise<{ messag
       m.published,
       conversationId,
     );
+    // The Mastodon API's "mention" (lib/api/notifications.ts), in the same transaction as the DM it announces.
+    await tx.$executeRawUnsafe(`INSERT INTO "Notification" ("type", "actorId", "messageId", "createdAt") VALUES ('mention', ?, ?, ?)`, m.authorId, id, new Date());
     return { messageId: id, conversationId, created: true };
   });
 }

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER } from "../client-address";
 import { AddressLimit, addressGroup } from "./address-limit";
 import { BodyBudget, readBody } from "./request-body";
+import { attachStreaming } from "./streaming-socket";
 import { routeHttpRequest } from "./tls-policy";
 
 // The public listener. It forwards every request to Next's standalone server
@@ -146,12 +147,11 @@ function relay(upRes: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 /** The request handler that checks a request, reads its body and forwards it to Next. */
-function proxyHandler(o: Omit<FrontOptions, "host" | "port">): Handler {
+function proxyHandler(o: Omit<FrontOptions, "host" | "port">, requests: AddressLimit): Handler {
   // A connection per request in flight; bodies arrive complete, so only responses hold one.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
   // Inbox-sized bodies keep a share of the budget for themselves.
   const budget = new BodyBudget(o.maxBufferedBytes, Math.min(o.maxBufferedBytes / 4, 64 * o.maxInboxBodyBytes), o.maxInboxBodyBytes);
-  const requests = new AddressLimit(o.maxPerClient);
 
   return async (req, res) => {
     const address = clientAddress(req, o.trustProxy);
@@ -283,9 +283,26 @@ function listen<S extends http.Server>(server: S, port: number, host: string): P
   });
 }
 
+/**
+ * The app server, plus the streaming API's WebSocket upgrades (lib/server/streaming-socket.ts).
+ * Behind a trusted proxy, requests in flight and open sockets count against one limit per client.
+ */
+function serveApp(server: http.Server, o: Omit<FrontOptions, "host" | "port">): Handler {
+  const requests = new AddressLimit(o.maxPerClient);
+  attachStreaming(server, {
+    upstreamPort: o.upstreamPort,
+    frontSecret: o.frontSecret,
+    trustProxy: o.trustProxy,
+    clientAddress: (req) => clientAddress(req, o.trustProxy),
+    requests,
+  });
+  return proxyHandler(o, requests);
+}
+
 /** Plain HTTP on HOST:PORT (MOIETY_TLS=off: development, or behind a reverse proxy). */
 export function startFront(o: FrontOptions): Promise<http.Server> {
-  const server = http.createServer(SERVER_TIMEOUTS, proxyHandler(o));
+  const server = http.createServer(SERVER_TIMEOUTS);
+  server.on("request", serveApp(server, o));
   tune(server, o);
   return listen(server, o.port, o.host);
 }
@@ -336,7 +353,8 @@ function challengeOrRedirect(o: TlsFrontOptions): Handler {
  */
 export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
   let current = false;
-  const secure = https.createServer({ minVersion: "TLSv1.2", handshakeTimeout: 10_000, ...SERVER_TIMEOUTS }, proxyHandler(o));
+  const secure = https.createServer({ minVersion: "TLSv1.2", handshakeTimeout: 10_000, ...SERVER_TIMEOUTS });
+  secure.on("request", serveApp(secure, o));
   tune(secure, o);
   // Without a certificate a handshake fails; that is expected, not worth a crash or a log line.
   secure.on("tlsClientError", () => {});

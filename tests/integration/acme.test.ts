@@ -6,7 +6,8 @@ import path from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPebble, type Pebble } from "../helpers/pebble";
-import { freePort, startServer, tempDataDir, type TestServer } from "../helpers/server";
+import WebSocket from "ws";
+import { freePort, runCli, startServer, tempDataDir, type TestServer } from "../helpers/server";
 
 // Built-in HTTPS (MOIETY_TLS=acme) against a real ACME server: Debian's pebble
 // on loopback, which really fetches the HTTP-01 challenge from Moiety's HTTP
@@ -131,6 +132,31 @@ describe("automatic HTTPS with ACME (pebble)", () => {
     expect(fs.statSync(path.join(tls, "cert.key")).mode & 0o077).toBe(0);
     expect(fs.statSync(path.join(tls, "account.key")).mode & 0o077).toBe(0);
     expect(new crypto.X509Certificate(fs.readFileSync(path.join(tls, "cert.pem"))).serialNumber).toBe(res.cert.serialNumber);
+  });
+
+  it("takes the streaming API's WebSocket over TLS too (wss://)", async () => {
+    await waitFor("the first certificate", () => installed() >= 1);
+    const made = await runCli(["token", "create", "--name", "wss test", "--scopes", "read", "--json"], {
+      dataDir,
+      env: { MOIETY_ORIGIN: `https://${DOMAIN}:${httpsPort}`, MOIETY_DOMAIN: DOMAIN },
+    });
+    expect(made.stderr).toBe("");
+    const token = JSON.parse(made.stdout).token as string;
+    const tls = { ca: pebble.root, servername: DOMAIN, headers: { host: `${DOMAIN}:${httpsPort}` } };
+    const url = `wss://127.0.0.1:${httpsPort}/api/v1/streaming?stream=user`;
+    const ws = new WebSocket(url, [token], tls);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    expect(ws.protocol).toBe(token);
+    ws.close();
+    const refusedStatus = await new Promise<number>((resolve) => {
+      const bad = new WebSocket(url, ["not-a-token"], tls);
+      bad.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      bad.on("error", () => undefined);
+    });
+    expect(refusedStatus).toBe(401);
   });
 
   it("redirects plain HTTP to the https origin, except ACME challenges", async () => {

@@ -1,0 +1,4 @@
+import { dismissNotification } from "@/lib/api/notifications";
+
+export const dynamic = "force-dynamic";
+export const POST = dismissNotification;

@@ -1,0 +1,4 @@
+import { getNotification } from "@/lib/api/notifications";
+
+export const dynamic = "force-dynamic";
+export const GET = getNotification;

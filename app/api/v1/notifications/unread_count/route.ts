@@ -1,0 +1,4 @@
+import { unreadCount } from "@/lib/api/notifications";
+
+export const dynamic = "force-dynamic";
+export const GET = unreadCount;

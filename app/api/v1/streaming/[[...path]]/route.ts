@@ -1,0 +1,4 @@
+import { streamingGet } from "@/lib/api/streaming";
+
+export const dynamic = "force-dynamic";
+export const GET = streamingGet;
