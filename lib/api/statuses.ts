@@ -7,6 +7,7 @@ import { deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError } 
 import { requireToken } from "./auth";
 import { api, ApiError, json } from "./http";
 import { claimIdempotencyKey } from "./idempotency";
+import { sourceText } from "./source-text";
 import { parseApiId, requireApiId } from "./ids";
 import { list, readParams, str, type Params } from "./params";
 import { mediaAttachments, STATUS_COLUMNS, statusById, statusesOf, statusOfMessage, type StatusRow } from "./status-entity";
@@ -25,13 +26,13 @@ async function idOf(context: Context): Promise<bigint> {
   return requireApiId((await context.params).id);
 }
 
-type MessageRecord = { id: string; conversationId: string; direction: string; text: string; summary: string | null; deletedAt: Date | null };
+type MessageRecord = { id: string; conversationId: string; direction: string; html: string; text: string; summary: string | null; deletedAt: Date | null };
 
 /** A live message by API id, else Mastodon's 404; `own` also requires it to be the owner's. */
 async function messageOr404(apiId: bigint, opts: { own?: boolean } = {}): Promise<MessageRecord> {
   const m = await db().message.findUnique({
     where: { apiId },
-    select: { id: true, conversationId: true, direction: true, text: true, summary: true, deletedAt: true },
+    select: { id: true, conversationId: true, direction: true, html: true, text: true, summary: true, deletedAt: true },
   });
   if (!m || m.deletedAt || (opts.own && m.direction !== "out")) throw new ApiError(404, NOT_FOUND);
   return m;
@@ -180,12 +181,13 @@ export const deleteStatus = api(async (request, context) => {
   const apiId = await idOf(context);
   const m = await messageOr404(apiId, { own: true });
   const status = await statusById(apiId);
+  const text = await sourceText(m);
   try {
     await deleteDirectMessage(m.id);
   } catch (err) {
     sendFailure(err);
   }
-  return json({ ...status, text: m.text });
+  return json({ ...status, text });
 });
 
 /** GET /api/v1/statuses/:id/source: the plain text, for editing. */
@@ -193,7 +195,7 @@ export const getSource = api(async (request, context) => {
   await requireToken(request, "read:statuses");
   const apiId = await idOf(context);
   const m = await messageOr404(apiId);
-  return json({ id: apiId.toString(), text: m.text, spoiler_text: m.summary ?? "" });
+  return json({ id: apiId.toString(), text: await sourceText(m), spoiler_text: m.summary ?? "" });
 });
 
 /** GET /api/v1/statuses/:id/history: Moiety keeps only the current version, so that is the one entry. */
