@@ -6,10 +6,8 @@ import { api, ApiError, json } from "./http";
 import { requireApiId } from "./ids";
 import { linkHeader, newestFirst, pageOf, pageSql } from "./paging";
 import { readParams } from "./params";
-import { STATUS_COLUMNS, statusesOf, type StatusRow } from "./status-entity";
 
-// Conversations (docs.joinmastodon.org/methods/conversations) and the home
-// timeline. The list holds the owner's conversations that are not archived
+// Conversations (docs.joinmastodon.org/methods/conversations). The list holds the owner's conversations that are not archived
 // (the inbox and message requests), newest activity first, paged as Mastodon
 // does by the id of each one's last status. Mastodon's DELETE only takes a
 // conversation off that list, its statuses stay: here that is archiving it,
@@ -66,20 +64,3 @@ export const removeConversation = api(async (request, context) => {
   await setArchived(row.id, true);
   return json({});
 });
-
-/** GET /api/v1/timelines/home: every live DM, sent and received, newest first. */
-export const homeTimeline = api(async (request) => {
-  await requireToken(request, "read:statuses");
-  const page = pageOf(await readParams(request));
-  const sql = pageSql(`m."apiId"`, page);
-  const rows = await db().$queryRawUnsafe<StatusRow[]>(
-    `SELECT ${STATUS_COLUMNS} FROM "Message" m WHERE m."deletedAt" IS NULL AND m."apiId" IS NOT NULL AND ${sql.where} ORDER BY ${sql.order} LIMIT ?`,
-    ...sql.args,
-    sql.limit,
-  );
-  const statuses = await statusesOf(newestFirst(rows, page));
-  return json(statuses, 200, linkHeader(request, statuses.map((s) => s.id)));
-});
-
-/** Timelines Moiety has nothing for (public, hashtags): an empty list, as apps open them without checking. */
-export const emptyTimeline = api(async () => json([]));

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
 import { createRestAPIClient, type mastodon } from "masto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFetch, apiToken } from "../helpers/api-token";
@@ -156,6 +159,26 @@ describe("Mastodon statuses and conversations between two instances", () => {
     const unknown = await aliceApi()("/api/v1/statuses", { body: { status: `${bobHandle} x`, media_ids: ["123456789"] } });
     expect(unknown.status).toBe(422);
     expect(unknown.json.error).toBe("There is no uploaded media with id 123456789.");
+
+    // An upload no status took within a day goes (file and all) with a later upload; a sent one stays.
+    const forgotten = await masto.v2.media.create({ file: new Blob([PNG], { type: "image/png" }), description: "never sent" });
+    const file = path.join(alice.dataDir, "media", new URL(forgotten.url!).pathname.split("/").pop()!);
+    expect(fs.existsSync(file)).toBe(true);
+    const db = new Database(path.join(alice.dataDir, "moiety.db"));
+    try {
+      const row = db.prepare(`SELECT "createdAt" FROM "ApiMedia" WHERE "id" = ?`).get(BigInt(forgotten.id)) as { createdAt: string };
+      const dayAndMinuteAgo = new Date(Date.now() - 24 * 60 * 60_000 - 60_000).toISOString();
+      // Written in the stored form (text that compares as time).
+      const older = /\+00:00$/.test(row.createdAt) ? dayAndMinuteAgo.replace("Z", "+00:00") : dayAndMinuteAgo;
+      db.prepare(`UPDATE "ApiMedia" SET "createdAt" = ? WHERE "id" = ? OR "id" = ?`).run(older, BigInt(forgotten.id), BigInt(media.id));
+    } finally {
+      db.close();
+    }
+    await masto.v2.media.create({ file: new Blob([PNG], { type: "image/png" }) });
+    expect((await aliceApi()(`/api/v1/media/${forgotten.id}`)).status).toBe(404);
+    expect(fs.existsSync(file)).toBe(false);
+    expect((await fetch(forgotten.url!)).status).toBe(404);
+    expect((await fetch(status.mediaAttachments[0].url!)).status).toBe(200);
   });
 
   it("sends once for a repeated Idempotency-Key, refuses other visibilities and statuses without recipients", async () => {
