@@ -156,6 +156,17 @@ describe("Mastodon statuses and conversations between two instances", () => {
     longAlt.set("file", new Blob([PNG]), "dot.png");
     longAlt.set("description", "x".repeat(1501));
     expect((await aliceApi()("/api/v1/media", { body: longAlt })).json.error).toBe("Alt text has at most 1500 characters.");
+    const huge = new FormData();
+    huge.set("file", new Blob([Buffer.concat([PNG, Buffer.alloc(8 * 1024 * 1024)])]), "huge.png");
+    expect((await aliceApi()("/api/v2/media", { body: huge })).json).toEqual({ error: "The image is larger than 8 MB." });
+    // Two statuses racing for one upload: one takes it, the other is refused whole.
+    const contested = await masto.v2.media.create({ file: new Blob([PNG], { type: "image/png" }) });
+    const race = await Promise.all(
+      ["one", "two"].map((n) => aliceApi()("/api/v1/statuses", { body: { status: `${bobHandle} race ${n}`, media_ids: [contested.id] } })),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([200, 422]);
+    const homeAfterRace = (await aliceApi()("/api/v1/timelines/home?limit=40")).json as any[];
+    expect(homeAfterRace.filter((s) => s.content.includes("race "))).toHaveLength(1);
     const unknown = await aliceApi()("/api/v1/statuses", { body: { status: `${bobHandle} x`, media_ids: ["123456789"] } });
     expect(unknown.status).toBe(422);
     expect(unknown.json.error).toBe("There is no uploaded media with id 123456789.");
