@@ -7,7 +7,8 @@ import { STATUS_COLUMNS, statusesOf, type StatusEntity, type StatusRow } from ".
 
 // Mastodon's Conversation entity (docs.joinmastodon.org/entities/Conversation):
 // `accounts` are the other people only (Ice Cubes builds a reply's mentions
-// from them), `last_status` the newest message that is not deleted.
+// from them), `last_status` the newest message that is not deleted: newest by
+// API id, the order the conversations list pages in (lib/api/conversations.ts).
 
 export type ConversationRow = { id: string; apiId: bigint | number; unreadCount: bigint | number };
 
@@ -30,7 +31,7 @@ export async function conversationsOf(rows: ConversationRow[]): Promise<Conversa
   );
   const lastRows = await db().$queryRawUnsafe<StatusRow[]>(
     `SELECT ${STATUS_COLUMNS} FROM "Message" m
-      WHERE m."id" IN (SELECT (SELECT l."id" FROM "Message" l WHERE l."conversationId" = c."id" AND l."deletedAt" IS NULL ORDER BY l."published" DESC, l."id" DESC LIMIT 1)
+      WHERE m."id" IN (SELECT (SELECT l."id" FROM "Message" l WHERE l."conversationId" = c."id" AND l."deletedAt" IS NULL ORDER BY l."apiId" DESC LIMIT 1)
                          FROM "Conversation" c WHERE c."id" IN (${marks(ids.length)}))`,
     ...ids,
   );

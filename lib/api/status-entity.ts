@@ -164,3 +164,9 @@ export async function statusById(apiId: bigint): Promise<StatusEntity | null> {
   const rows = await db().$queryRawUnsafe<StatusRow[]>(`SELECT ${STATUS_COLUMNS} FROM "Message" m WHERE m."apiId" = ? AND m."deletedAt" IS NULL`, apiId);
   return (await statusesOf(rows))[0] ?? null;
 }
+
+/** The status of a message by its database id (a message just sent: its API id came from a trigger). */
+export async function statusOfMessage(messageId: string): Promise<StatusEntity | null> {
+  const rows = await db().$queryRawUnsafe<StatusRow[]>(`SELECT ${STATUS_COLUMNS} FROM "Message" m WHERE m."id" = ? AND m."deletedAt" IS NULL`, messageId);
+  return (await statusesOf(rows))[0] ?? null;
+}

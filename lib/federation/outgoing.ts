@@ -1,10 +1,11 @@
 import { assertNeverWidens } from "../activitypub/addressing";
 import { buildDirectMessage } from "../activitypub/direct-message";
 import { htmlToText, textToHtml } from "../activitypub/html";
-import { db } from "../db";
+import { db, writeTransaction } from "../db";
 import { addBlock, getRemoteActor, isBlocked, recordFollow, removeFollow, getFollow, type RemoteActor } from "../domain/contacts";
 import { addConversationRef, conversationForOutgoing, getConversation } from "../domain/conversations";
-import { AttachmentError, checkAttachments, storeAttachments, type NewAttachment } from "../domain/attachments";
+import { AttachmentError, ATTACHMENTS_MAX, checkAttachments, storeAttachments, type NewAttachment } from "../domain/attachments";
+import { uploadAttachment, waitingUploads, type Upload } from "../domain/uploads";
 import { newId } from "../domain/ids";
 import { getOwner, type Owner } from "../domain/owner";
 import { env } from "../env";
@@ -42,7 +43,12 @@ function validateText(text: string, allowEmpty = false): string {
   return t;
 }
 
-type SendInput = { text: string; attachments?: NewAttachment[] } & ({ to: string[] } | { conversationId: string });
+/**
+ * `attachments` are new images (the web UI, the CLI); `uploads` the ids of
+ * images already stored through the API (POST /api/v2/media), each taken by
+ * this message only.
+ */
+type SendInput = { text: string; attachments?: NewAttachment[]; uploads?: bigint[] } & ({ to: string[] } | { conversationId: string });
 
 export type SentMessage = { messageId: string; conversationId: string; objectId: string; recipients: string[] };
 
@@ -70,13 +76,16 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
 export async function sendDirectMessage(input: SendInput): Promise<SentMessage> {
   const owner = await requireOwnerRow();
   const files = input.attachments ?? [];
-  const text = validateText(input.text, files.length > 0);
+  let uploads: Upload[];
   try {
     checkAttachments(files);
+    uploads = await waitingUploads(input.uploads ?? []);
+    if (files.length + uploads.length > ATTACHMENTS_MAX) throw new AttachmentError(`Attach at most ${ATTACHMENTS_MAX} images.`);
   } catch (err) {
     if (err instanceof AttachmentError) throw new SendError(err.message);
     throw err;
   }
+  const text = validateText(input.text, files.length + uploads.length > 0);
   const me = actorUrl(owner.username);
 
   let recipients: RemoteActor[];
@@ -119,7 +128,7 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
   const messageId = newId();
   const objectId = noteUrl(owner.username, messageId);
   const html = text ? textToHtml(text, { mentions: new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id])) }) : "";
-  const stored = await storeAttachments(files);
+  const stored = [...(await storeAttachments(files)), ...uploads.map(uploadAttachment)];
   const published = new Date();
   const { note, create } = buildDirectMessage({
     actor: me,
@@ -133,8 +142,8 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
   });
   const activityId = create.id;
 
-  await db().$transaction([
-    db().message.create({
+  await writeTransaction(async (tx) => {
+    await tx.message.create({
       data: {
         id: messageId,
         conversationId,
@@ -148,9 +157,13 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
         objectJson: JSON.stringify(note),
         published,
       },
-    }),
-    db().conversation.update({ where: { id: conversationId }, data: { lastMessageAt: published, archived: false, isRequest: false } }),
-  ]);
+    });
+    await tx.conversation.update({ where: { id: conversationId }, data: { lastMessageAt: published, archived: false, isRequest: false } });
+    if (uploads.length === 0) return;
+    // Taken here, in the message's transaction: of two messages racing for one upload, one fails whole.
+    const taken = await tx.apiMedia.updateMany({ where: { id: { in: uploads.map((u) => u.id) }, messageId: null }, data: { messageId } });
+    if (taken.count !== uploads.length) throw new SendError("An attached image was just sent with another message.");
+  });
   await enqueueDeliveries(
     recipients.map((r) => ({ activityId, body: JSON.stringify(create), inbox: r.inbox, recipient: r.id, messageId })),
   );

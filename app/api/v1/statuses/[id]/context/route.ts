@@ -1,0 +1,4 @@
+import { getContext } from "@/lib/api/statuses";
+
+export const dynamic = "force-dynamic";
+export const GET = getContext;

@@ -1,0 +1,4 @@
+import { homeTimeline } from "@/lib/api/timelines";
+
+export const dynamic = "force-dynamic";
+export const GET = homeTimeline;
