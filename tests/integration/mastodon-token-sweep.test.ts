@@ -26,6 +26,9 @@ const PUBLIC = new Set([
   "GET /api/v1/trends/links",
   "GET /api/v1/trends/tags",
   "GET /api/v1/streaming/health",
+  // Always empty here (Moiety has no public posts); public in Mastodon.
+  "GET /api/v1/timelines/public",
+  "GET /api/v1/timelines/tag/1",
 ]);
 
 type Route = { method: (typeof METHODS)[number]; path: string };
@@ -39,7 +42,8 @@ function routes(): Route[] {
       else if (entry.name === "route.ts") {
         const rel = path.relative(path.join(ROOT, "app"), path.dirname(full)).split(path.sep);
         if (rel.some((p) => p.startsWith("[..."))) continue; // the JSON 404 for unknown paths
-        const urlPath = "/" + rel.map((p) => (p.startsWith("[") ? "1" : p)).join("/");
+        // An optional catch-all ([[...x]]) is tried bare; a parameter ([id]) as an id.
+        const urlPath = "/" + rel.filter((p) => !p.startsWith("[[")).map((p) => (p.startsWith("[") ? "1" : p)).join("/");
         const source = fs.readFileSync(full, "utf8");
         for (const method of METHODS) {
           if (new RegExp(`export (const|async function|function) ${method}\\b|export \\{[^}]*\\b${method}\\b`).test(source)) found.push({ method, path: urlPath });
