@@ -3,7 +3,7 @@ import { accountsByActor } from "./accounts";
 import { accountTarget, ownerActor, requireOwnerRow } from "./account-target";
 import { requireToken } from "./auth";
 import { api, json } from "./http";
-import { linkHeader, newestFirst, pageOf, pageSql, type Page } from "./paging";
+import { pageAnswer, newestFirst, pageOf, pageSql, type Page } from "./paging";
 import { readParams, str } from "./params";
 import { STATUS_COLUMNS, statusesOf, type StatusRow } from "./status-entity";
 
@@ -33,13 +33,10 @@ async function accountPage(request: Request, table: "Follow" | "Block", column: 
     page,
   );
   const accounts = await accountsByActor(rows.map((r) => r.actor));
-  return json(
+  return pageAnswer(
+    request,
     rows.map((r) => accounts.get(r.actor)!),
-    200,
-    linkHeader(
-      request,
-      rows.map((r) => String(r.id)),
-    ),
+    rows.map((r) => String(r.id)),
   );
 }
 
@@ -106,12 +103,5 @@ export const accountStatuses = api(async (request, ctx) => {
     page,
   );
   const statuses = await statusesOf(rows);
-  return json(
-    statuses,
-    200,
-    linkHeader(
-      request,
-      statuses.map((s) => s.id),
-    ),
-  );
+  return pageAnswer(request, statuses);
 });

@@ -4,7 +4,7 @@ import { requireToken } from "./auth";
 import { conversationsOf, type ConversationRow } from "./conversation-entity";
 import { api, ApiError, json } from "./http";
 import { requireApiId } from "./ids";
-import { linkHeader, newestFirst, pageOf, pageSql } from "./paging";
+import { pageAnswer, newestFirst, pageOf, pageSql } from "./paging";
 import { readParams } from "./params";
 
 // Conversations (docs.joinmastodon.org/methods/conversations). The list holds the owner's conversations that are not archived
@@ -35,7 +35,7 @@ export const listConversations = api(async (request) => {
   );
   const ordered = newestFirst(rows, page);
   const conversations = await conversationsOf(ordered);
-  return json(conversations, 200, linkHeader(request, ordered.map((r) => String(r.lastApiId))));
+  return pageAnswer(request, conversations, ordered.map((r) => String(r.lastApiId)));
 });
 
 async function listedOr404(context: Context): Promise<ConversationRow> {

@@ -4,7 +4,7 @@ import { requireToken } from "./auth";
 import { accountsByActor, type AccountEntity } from "./accounts";
 import { api, ApiError, json } from "./http";
 import { parseApiId, requireApiId } from "./ids";
-import { linkHeader, newestFirst, pageOf, pageSql, type Page } from "./paging";
+import { pageAnswer, newestFirst, pageOf, pageSql, type Page } from "./paging";
 import { list, readParams, str, type Params } from "./params";
 import { STATUS_COLUMNS, statusesOf, type StatusEntity, type StatusRow } from "./status-entity";
 
@@ -120,14 +120,7 @@ export const listNotifications = api(async (request) => {
   const params = await readParams(request);
   const page = pageOf(params, { limit: 40, max: 80 });
   const items = await pageOfNotifications(params, page);
-  return json(
-    items,
-    200,
-    linkHeader(
-      request,
-      items.map((n) => n.id),
-    ),
-  );
+  return pageAnswer(request, items);
 });
 
 async function findVisible(id: bigint): Promise<NotificationRow | null> {

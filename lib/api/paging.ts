@@ -1,4 +1,5 @@
 import { env } from "../env";
+import { json } from "./http";
 import { parseApiId } from "./ids";
 import { str, type Params } from "./params";
 
@@ -65,4 +66,11 @@ export function linkHeader(request: Request, ids: string[]): Record<string, stri
     return url.toString();
   };
   return { link: `<${withParam("max_id", ids[ids.length - 1])}>; rel="next", <${withParam("min_id", ids[0])}>; rel="prev"` };
+}
+
+/** A page's answer: the items as JSON, with the Link header made from their ids (newest first). */
+export function pageAnswer<T extends { id: string }>(request: Request, items: T[]): Response;
+export function pageAnswer<T>(request: Request, items: T[], ids: string[]): Response;
+export function pageAnswer(request: Request, items: { id?: string }[], ids?: string[]): Response {
+  return json(items, 200, linkHeader(request, ids ?? items.map((i) => i.id!)));
 }

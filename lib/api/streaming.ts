@@ -1,6 +1,6 @@
 import { db } from "../db";
 import { findLiveToken, type TokenHolder } from "../domain/oauth";
-import { deliveryEvents } from "../federation/delivery";
+import { changeStream } from "../federation/change-stream";
 import { bearerOf } from "./auth";
 import { api, ApiError, CORS_HEADERS } from "./http";
 import { grants } from "./scopes";
@@ -10,8 +10,7 @@ import { StreamCursor, type StreamName } from "./stream-events";
 // GET /api/v1/streaming/user, /user/notification, /direct, or /api/v1/streaming?stream=…
 // The WebSocket endpoint is served by the front server, which opens these
 // streams over loopback and relays their events (lib/server/streaming-socket.ts).
-// Like app/api/events/route.ts, changes are found in the database every
-// second and right after an in-process wake, since other processes write too.
+// Changes are found as for the web UI's live updates (lib/federation/change-stream.ts).
 
 const PATH_STREAMS: Record<string, StreamName> = { user: "user", "user/notification": "user:notification", direct: "direct" };
 const STREAMS: ReadonlySet<string> = new Set(["user", "user:notification", "direct"]);
@@ -60,83 +59,29 @@ function streamOf(request: Request, path: string[]): StreamName | null {
   return stream;
 }
 
-/** An open event stream: cursor checks every second (or at once on a wake), the token every few seconds. */
+/** An open event stream: the cursor looked at every second (or at once on a wake), the token every few seconds. */
 function eventStream(request: Request, token: TokenHolder, cursor: StreamCursor): Response {
-  const encoder = new TextEncoder();
-  let closed = false;
-  let running = false;
-  let again = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let lastTokenCheck = Date.now();
   let lastWrite = Date.now();
-  let send: (text: string) => void = () => undefined;
-  let end: () => void = () => undefined;
-
-  const close = () => {
-    closed = true;
-    clearTimeout(timer);
-    deliveryEvents.off("updated", wake);
-  };
-  const wake = () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    void tick();
-  };
-  const tick = async () => {
-    if (closed) return;
-    running = true;
-    let more = false;
-    try {
+  return changeStream(request, {
+    hello: ":)\n\n",
+    headers: CORS_HEADERS,
+    intervalMs: TICK_MS,
+    look: async ({ send, end }) => {
       if (Date.now() - lastTokenCheck >= TOKEN_CHECK_MS) {
         lastTokenCheck = Date.now();
         if (!(await tokenIsLive(token.id))) return end();
       }
       const batch = await cursor.next();
-      more = batch.more;
-      for (const e of batch.events) send(`event: ${e.event}\ndata: ${e.payload}\n\n`);
-      if (Date.now() - lastWrite >= HEARTBEAT_MS) send(":thump\n\n");
-    } catch {
-      // database busy: try again next tick
-    } finally {
-      running = false;
-    }
-    if (closed) return;
-    if (again || more) {
-      again = false;
-      timer = setTimeout(tick, 0);
-    } else {
-      timer = setTimeout(tick, TICK_MS);
-    }
-  };
-
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      send = (text) => {
-        if (closed) return;
+      for (const e of batch.events) {
+        send(`event: ${e.event}\ndata: ${e.payload}\n\n`);
         lastWrite = Date.now();
-        controller.enqueue(encoder.encode(text));
-      };
-      end = () => {
-        if (closed) return;
-        close();
-        controller.close();
-      };
-      send(":)\n\n");
-      deliveryEvents.on("updated", wake);
-      timer = setTimeout(tick, TICK_MS);
-    },
-    cancel: close,
-  });
-  request.signal.addEventListener("abort", close);
-  return new Response(stream, {
-    headers: {
-      ...CORS_HEADERS,
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store, no-transform",
-      "x-accel-buffering": "no",
+      }
+      if (Date.now() - lastWrite >= HEARTBEAT_MS) {
+        send(":thump\n\n");
+        lastWrite = Date.now();
+      }
+      return batch.more;
     },
   });
 }

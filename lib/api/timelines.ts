@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { requireToken } from "./auth";
 import { api, json } from "./http";
-import { linkHeader, newestFirst, pageOf, pageSql } from "./paging";
+import { pageAnswer, newestFirst, pageOf, pageSql } from "./paging";
 import { readParams } from "./params";
 import { STATUS_COLUMNS, statusesOf, type StatusRow } from "./status-entity";
 
@@ -22,7 +22,7 @@ export const homeTimeline = api(async (request) => {
     sql.limit,
   );
   const statuses = await statusesOf(newestFirst(rows, page));
-  return json(statuses, 200, linkHeader(request, statuses.map((s) => s.id)));
+  return pageAnswer(request, statuses);
 });
 
 /** GET /api/v1/timelines/public and /timelines/tag/:tag */

@@ -90,6 +90,8 @@ describe("Mastodon API tokens on every route", () => {
         if (res.status !== 403) failures.push(`${key} with a read-only token: ${res.status} ${(await res.text()).slice(0, 80)}`);
       }
     }
+    const checked = all.filter((r) => !PUBLIC.has(`${r.method} ${r.path}`));
+    console.log(`token sweep: ${all.length} routes, ${checked.length} need a token, ${checked.filter((r) => r.method !== "GET").length} of them write`);
     expect(failures).toEqual([]);
   });
 });
