@@ -8,6 +8,8 @@ export type Settings = {
   approveFollowers: boolean;
   /** Accounts the owner also is (actor URLs): lets followers move here from an old account. */
   alsoKnownAs: string[];
+  /** Push notifications carry the message's text (true) or only who wrote (false, the default). */
+  pushShowText: boolean;
 };
 
 export async function getSetting<K extends keyof Settings>(key: K): Promise<Settings[K] | undefined> {
