@@ -30,7 +30,7 @@ export type Device = {
   endpoint: string;
   p256dh: string;
   auth: string;
-  /** Answers to give, in order, before going back to 201. */
+  /** Answers to give, in order, before going back to 201; status 0 answers nothing (the request hangs). */
   answers: { status: number; headers?: Record<string, string> }[];
   pushes: Push[];
 };
@@ -104,6 +104,7 @@ export async function startPushService(serverKey: () => string): Promise<PushSer
         const payload = JSON.parse(decrypt(Buffer.concat(chunks), req.headers, encoding, device.ecdh, device.auth).toString("utf8"));
         const answer = device.answers.shift() ?? { status: 201 };
         device.pushes.push({ at: Date.now(), status: answer.status, encoding, headers: req.headers, jwt, payload });
+        if (answer.status === 0) return; // a service that hangs: no answer at all
         res.writeHead(answer.status, { ...(answer.status === 201 ? { location: `${origin}/message/${randomBytes(6).toString("hex")}` } : {}), ...answer.headers });
         res.end();
       } catch (err) {
@@ -132,6 +133,10 @@ export async function startPushService(serverKey: () => string): Promise<PushSer
       devices.set(`/push/${name}`, d);
       return d;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

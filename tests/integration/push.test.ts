@@ -233,7 +233,12 @@ describe("sending pushes", () => {
     expect(b.headers.authorization).toMatch(/^vapid t=/);
     expect(b.headers.topic).toBe(a.headers.topic);
     expect(b.payload).toMatchObject({ access_token: tokenB, notification_id: Number(mention.id), title: "Message request from Bob" });
-    console.log(`push: DM sent by bob's CLI → both pushes received in ${latency} ms`);
+    // From the DM being stored at alice's (its notification's time) to the push service: the
+    // inbox's pushes are queued with it and sent by the worker, which the inbox wakes.
+    const stored = new Date(mention.created_at).getTime();
+    const afterStore = Math.max(a.at, b.at) - stored;
+    expect(afterStore).toBeLessThan(5000);
+    console.log(`push: DM sent by bob's CLI → both pushes received in ${latency} ms; ${afterStore} ms after alice's server stored it`);
   });
 
   it("alice's own messages push nothing; bob's next DM reaches the browser too, with where to go", async () => {
@@ -294,6 +299,22 @@ describe("sending pushes", () => {
     expect(devB.pushes).toHaveLength(4);
   });
 
+  it("a push service that never answers delays neither the inbox nor other devices; that push is retried after the 10 s timeout", async () => {
+    devA.answers.push({ status: 0 }); // hold the request open, answer nothing
+    await bobWrites("a hanging push service (hang)");
+    const toW = await eventually(async () => delivered(devW).find((p) => p.payload.body === "a hanging push service (hang)"), "the browser's push");
+    const mention = (await apiFetch(alice, tokenA)("/api/v1/notifications?limit=1")).json[0];
+    expect(mention.status.content).toContain("a hanging push service");
+    const wAfterStore = toW.at - new Date(mention.created_at).getTime();
+    expect(wAfterStore).toBeLessThan(5000);
+    const toA = await eventually(async () => delivered(devA).find((p) => p.payload.body === "a hanging push service (hang)"), "A's push, retried", 60_000);
+    const hung = devA.pushes.find((p) => p.status === 0)!;
+    expect(hung.payload.notification_id).toBe(toA.payload.notification_id);
+    expect(toA.at - hung.at).toBeGreaterThanOrEqual(10_000);
+    console.log(`push: with A's push service hanging, the browser's push arrived ${wAfterStore} ms after the DM was stored; A's retry came ${toA.at - hung.at} ms after the hung attempt`);
+    await pushesSettled();
+  });
+
   it("a blocked sender gets no push through; after unblocking, one push", async () => {
     expect((await alice.cli(["block", bob.actor])).code).toBe(0);
     const blockedId = await bobWrites("while blocked (sixth)");
@@ -301,7 +322,7 @@ describe("sending pushes", () => {
     await eventually(async () => sql<{ state: string }>(bob, `SELECT "state" FROM "Delivery" WHERE "messageId" = ?`, blockedId)[0]?.state === "failed", "the refused delivery");
     expect((await alice.cli(["unblock", bob.actor])).code).toBe(0);
     await bobWrites("after unblocking (seventh)");
-    await eventually(async () => delivered(devA).length === 6 && delivered(devW).length === 5, "the push after unblocking");
+    await eventually(async () => delivered(devA).length === 7 && delivered(devW).length === 6, "the push after unblocking");
     await pushesSettled();
     const bodies = devA.pushes.map((p) => p.payload.body);
     expect(bodies.filter((b) => b.includes("sixth"))).toEqual([]);
@@ -313,7 +334,7 @@ describe("sending pushes", () => {
     const a = apiFetch(alice, tokenA);
     expect((await a("/api/v1/push/subscription", { method: "PUT", body: { policy: "followed" } })).json.policy).toBe("followed");
     await bobWrites("policy followed (eighth)");
-    await eventually(async () => delivered(devW).length === 6, "the browser's push");
+    await eventually(async () => delivered(devW).length === 7, "the browser's push");
     await pushesSettled();
     expect(devA.pushes.map((p) => p.payload.body)).not.toContain("policy followed (eighth)");
 
