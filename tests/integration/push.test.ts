@@ -1,5 +1,6 @@
 import path from "node:path";
 import Database from "better-sqlite3";
+import { createRestAPIClient } from "masto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFetch, apiToken } from "../helpers/api-token";
 import { Client } from "../helpers/http";
@@ -163,6 +164,20 @@ describe("Mastodon push API", () => {
     expect((await a("/api/v1/push/subscription", { method: "DELETE" })).json).toEqual({});
     expect((await a("/api/v1/push/subscription")).status).toBe(404);
     expect((await a("/api/v1/push/subscription", { method: "POST", body: subscribeJson(devA) })).status).toBe(200);
+
+    // masto.js (Elk, Phanpy) round trip: camelCase in, snake_case on the wire, serverKey back.
+    const masto = createRestAPIClient({ url: alice.url, accessToken: await apiToken(alice) });
+    const devM = service.device("masto");
+    const made = await masto.v1.push.subscription.create({
+      subscription: { endpoint: devM.endpoint, keys: { p256dh: devM.p256dh, auth: devM.auth } },
+      data: { alerts: { mention: true, follow: true, admin: { signUp: true, report: false } } },
+      policy: "all",
+    });
+    expect(made).toMatchObject({ endpoint: devM.endpoint, serverKey, policy: "all", alerts: { mention: true, follow: true, favourite: false } });
+    expect((await masto.v1.push.subscription.fetch()).id).toBe(made.id);
+    expect((await masto.v1.push.subscription.update({ data: { alerts: { mention: false } } })).alerts.mention).toBe(false);
+    await masto.v1.push.subscription.remove();
+    await expect(masto.v1.push.subscription.fetch()).rejects.toThrow(/Record not found/);
 
     // The token is kept only encrypted next to the subscription.
     const rows = sql<{ tokenCipher: string }>(alice, `SELECT "tokenCipher" FROM "PushSubscription"`);
