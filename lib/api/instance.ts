@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { env } from "../env";
 import { getOwner } from "../domain/owner";
+import { vapidKeys } from "../domain/vapid";
 import { ALT_MAX, ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX } from "../domain/attachments";
 import { IMAGE_EXTENSIONS } from "../domain/image-type";
 import { MAX_DM_TEXT } from "../federation/outgoing";
@@ -64,7 +65,8 @@ export async function instanceV2() {
     thumbnail: { url: `${e.origin}/apple-icon.png` },
     icon: [],
     languages: ["en"],
-    configuration: configuration(e.origin),
+    // The key push subscriptions must be made for (Elk, Phanpy, the Android app and Tokodon read it here).
+    configuration: { ...configuration(e.origin), vapid: { public_key: (await vapidKeys()).publicKey } },
     registrations: { enabled: false, approval_required: false, message: null, url: null },
     contact: { email: "", account: owner ? await ownerAccount(owner) : null },
     rules: [],

@@ -1,5 +1,6 @@
 import { clientAddressFrom, throttleBucket } from "../client-address";
 import { env } from "../env";
+import { vapidKeys } from "../domain/vapid";
 import { appRedirectUris, clientCredentials, exchangeCode, OAuthError, registerApp, revokeByApp } from "../domain/oauth";
 import { json } from "./http";
 import { list, readParams, str, type Params } from "./params";
@@ -35,6 +36,8 @@ export async function registerAppHandler(request: Request): Promise<Response> {
       client_id: app.clientId,
       client_secret: app.clientSecret,
       client_secret_expires_at: 0,
+      // The VAPID key, as Mastodon gives it to apps (deprecated there in favour of the instance's).
+      vapid_key: (await vapidKeys()).publicKey,
     });
   } catch (err) {
     if (err instanceof OAuthError) return json({ error: err.message }, err.status === 429 ? 429 : 422);

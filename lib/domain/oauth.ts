@@ -169,7 +169,12 @@ export async function clientCredentials(p: { clientId?: string; clientSecret?: s
 export async function revokeByApp(p: { clientId?: string; clientSecret?: string; token?: string }): Promise<void> {
   const app = await authenticateClient(p.clientId, p.clientSecret, true);
   if (!p.token) return;
-  await db().apiToken.updateMany({ where: { tokenHash: sha256(p.token), appId: app.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const hash = sha256(p.token);
+  await db().$transaction([
+    db().apiToken.updateMany({ where: { tokenHash: hash, appId: app.id, revokedAt: null }, data: { revokedAt: new Date() } }),
+    // A revoked token's push subscription goes with it (Mastodon deletes it with the token).
+    db().pushSubscription.deleteMany({ where: { token: { tokenHash: hash, appId: app.id } } }),
+  ]);
 }
 
 export type TokenHolder = { id: number; scopes: string[]; forOwner: boolean; appId: number | null };
@@ -210,5 +215,9 @@ export async function listTokens() {
 
 /** Revoke one token by its id; false when there is no live token with that id. */
 export async function revokeToken(id: number): Promise<boolean> {
-  return (await db().apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } })).count === 1;
+  const [revoked] = await db().$transaction([
+    db().apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } }),
+    db().pushSubscription.deleteMany({ where: { tokenId: id } }),
+  ]);
+  return revoked.count === 1;
 }

@@ -1,5 +1,7 @@
+import { createPublicKey } from "node:crypto";
 import { db } from "../db";
 import type { PushSubscription } from "../generated/prisma/client";
+import { sealToken } from "./push-token";
 
 // Push subscriptions of the owner's browsers and of Mastodon apps. What a
 // subscription asks to hear about is Mastodon's `alerts` (mention, follow,
@@ -24,7 +26,10 @@ export type NewPushSubscription = {
   standard?: boolean;
   alerts?: Alerts;
   policy?: Policy;
-} & ({ tokenId: number; sessionId?: undefined; deviceName?: string } | { tokenId?: undefined; sessionId: string; deviceName: string });
+} & (
+  | { tokenId: number; sessionId?: undefined; deviceName?: string; /** The bearer token the app subscribed with (its pushes carry it), kept encrypted. */ accessToken?: string }
+  | { tokenId?: undefined; sessionId: string; deviceName: string; accessToken?: undefined }
+);
 
 const base64url = /^[A-Za-z0-9_-]+={0,2}$/;
 
@@ -50,6 +55,12 @@ export function checkSubscription(s: Pick<NewPushSubscription, "endpoint" | "p25
   if (s.endpoint.length > 2048) throw new PushSubscriptionError("The push endpoint is longer than 2048 characters.");
   const key = decoded(s.p256dh, "p256dh key");
   if (key.length !== 65 || key[0] !== 4) throw new PushSubscriptionError("The p256dh key is not an uncompressed P-256 public key (65 bytes).");
+  try {
+    // Refused now rather than at every push: encryption needs a point on the curve.
+    createPublicKey({ key: { kty: "EC", crv: "P-256", x: key.subarray(1, 33).toString("base64url"), y: key.subarray(33).toString("base64url") }, format: "jwk" });
+  } catch {
+    throw new PushSubscriptionError("The p256dh key is not a point on the P-256 curve.");
+  }
   const auth = decoded(s.auth, "auth secret");
   if (auth.length !== 16) throw new PushSubscriptionError("The auth secret must be 16 bytes.");
   return { endpoint: s.endpoint, p256dh: key.toString("base64url"), auth: auth.toString("base64url") };
@@ -75,6 +86,7 @@ export async function savePushSubscription(input: NewPushSubscription, opts: { a
     tokenId: input.tokenId ?? null,
     sessionId: input.sessionId ?? null,
     deviceName: (input.deviceName ?? "").slice(0, 200),
+    tokenCipher: input.tokenId !== undefined && input.accessToken ? sealToken(input.accessToken, input.tokenId) : null,
   };
   return db().$transaction(async (tx) => {
     if (input.tokenId !== undefined) await tx.pushSubscription.deleteMany({ where: { tokenId: input.tokenId } });

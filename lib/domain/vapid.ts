@@ -20,6 +20,15 @@ function rawPublic(jwk: Jwk): string {
   return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, "base64url"), Buffer.from(jwk.y, "base64url")]).toString("base64url");
 }
 
+/**
+ * RFC 8292 §2.1: a contact for the push service, the instance's own address. It must be an
+ * https: or mailto: URL (web-push refuses others), so an http origin (a LAN, tests) gives a mailto:.
+ */
+export function vapidSubject(origin: string): string {
+  const url = new URL(origin);
+  return url.protocol === "https:" ? url.origin : `mailto:push@${url.hostname.replace(/^\[|\]$/g, "")}`;
+}
+
 const shared = globalThis as { __moietyVapid?: Promise<VapidKeys> };
 
 async function loadOrCreate(): Promise<VapidKeys> {
@@ -39,8 +48,7 @@ async function loadOrCreate(): Promise<VapidKeys> {
   }
   const pub = JSON.parse(row.publicJwk) as Jwk;
   const priv = JSON.parse(row.privateJwk) as Jwk;
-  // RFC 8292 §2.1: a contact for the push service; the instance's own address.
-  return { publicKey: rawPublic(pub), privateKey: priv.d!, subject: env().origin };
+  return { publicKey: rawPublic(pub), privateKey: priv.d!, subject: vapidSubject(env().origin) };
 }
 
 /** The instance's VAPID keys, made on first use. */

@@ -31,6 +31,7 @@ import { getOwner } from "../domain/owner";
 import { getSetting } from "../domain/settings";
 import { fetchActorById, LookupError, rememberActor } from "./lookup";
 import { acceptFollow } from "./outgoing";
+import { wakePushWorker } from "./push-delivery";
 import { actorUrl } from "./paths";
 
 // Inbox listeners. Fedify has verified the HTTP signature and that the signing
@@ -121,6 +122,7 @@ export async function onFollow(ctx: Ctx, follow: Follow): Promise<void> {
   const existing = await getFollow("in", follower.id);
   const state = existing?.state === "accepted" || !approve ? "accepted" : "pending";
   await recordFollow("in", follower.id, follow.id.href, state);
+  wakePushWorker();
   if (state === "accepted") await acceptFollow(owner, follower, followJson);
 }
 
@@ -213,6 +215,8 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
     // isRequest left out: worked out only if this DM starts a conversation
     // (a stranger: the owner neither follows nor has written to the sender).
   });
+  // Its pushes were queued with it (a trigger on Notification); send them now rather than at the next poll.
+  wakePushWorker();
 }
 
 export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {

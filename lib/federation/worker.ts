@@ -1,9 +1,10 @@
 import { db, dbReady } from "../db";
 import { startDeliveryWorker } from "./delivery";
 import { federation } from "./federation";
+import { startPushWorker } from "./push-delivery";
 
-// Background work inside the server process: Fedify's inbox queue and our
-// delivery queue. Started once by instrumentation.ts; nothing starts on import
+// Background work inside the server process: Fedify's inbox queue, our
+// delivery queue and the push queue. Started once by instrumentation.ts; nothing starts on import
 // (Next imports modules during the build too).
 //
 // Shutdown is ours, not Next's (serve sets NEXT_MANUAL_SIG_HANDLE=1): on
@@ -25,6 +26,7 @@ export function startWorkers(): void {
     await Promise.all([
       federation().startQueue(undefined, { signal: controller.signal }),
       startDeliveryWorker({ signal: controller.signal }),
+      startPushWorker({ signal: controller.signal }),
     ]);
   })().catch((err) => console.error("workers: stopped with an error:", err));
 
