@@ -75,7 +75,7 @@ describe("installable web app", () => {
     expect(login.body).toMatch(/<meta name="apple-mobile-web-app-capable" content="yes"/);
     expect(login.body).toMatch(/<meta name="apple-mobile-web-app-title" content="Moiety"/);
     expect(login.body).toMatch(/<meta name="apple-mobile-web-app-status-bar-style" content="default"/);
-    const touchIcon = /<link rel="apple-touch-icon" href="([^"]+)"/.exec(login.body)?.[1];
+    const touchIcon = /<link rel="apple-touch-icon"[^>]*? href="([^"]+)"/.exec(login.body)?.[1];
     expect(touchIcon).toBeTruthy();
     const apple = await getBytes(touchIcon!.replace(/&amp;/g, "&"));
     expect([apple.status, apple.type]).toEqual([200, "image/png"]);
@@ -164,6 +164,13 @@ describe("Settings → Notifications actions", () => {
     expect((await again.action("/settings", "removePushSubscriptionAction", ["1; DROP TABLE"])).result).toEqual({ ok: false, error: "No device was named." });
     expect((await again.action("/settings", "removePushSubscriptionAction", [id])).result).toEqual({ ok: true });
     expect((await again.action("/settings", "removePushSubscriptionAction", [id])).result).toEqual({ ok: false, error: "That device was not subscribed any more." });
+    expect(pushRows()).toEqual([]);
+
+    // A password change ends every session, and with them every browser's notifications.
+    await again.action("/settings", "subscribePushAction", [{ ...browserSubscription("https://push.test/tablet"), choices: CHOICES }]);
+    expect(pushRows()).toHaveLength(1);
+    const changed = await again.action("/settings", "changePasswordAction", [{ currentPassword: PASSWORD, newPassword: "another long password", confirmPassword: "another long password" }]);
+    expect(changed.result).toEqual({ ok: true });
     expect(pushRows()).toEqual([]);
   });
 });

@@ -53,11 +53,20 @@ function sameBytes(a: ArrayBuffer | null | undefined, b: Uint8Array): boolean {
   return x.every((v, i) => v === b[i]);
 }
 
+/** How long the browser's push service may take to hand out a subscription (Chromium waits for it without end when it is unreachable). */
+const SUBSCRIBE_WAIT_MS = 30_000;
+const NO_ANSWER = "This browser's push service did not answer within 30 seconds; it may be unreachable from this network. Try again later.";
+
 function explain(err: unknown): string {
   const e = err instanceof Error ? err : new Error(String(err));
+  if (e.message === NO_ANSWER) return NO_ANSWER;
   if (e.name === "NotAllowedError") return "The browser did not allow notifications for this site.";
+  // Chromium's answer in a private (incognito) window, even with notifications allowed.
+  if (/permission denied/i.test(e.message)) {
+    return `This browser refused a push subscription (${e.message}). Private windows never get one; elsewhere, allow notifications for this site and try again.`;
+  }
   if (e.name === "AbortError" || /push service/i.test(e.message)) {
-    return `This browser could not reach its push service (${e.message}). Check the connection and try again; private windows and some browsers have no push service at all.`;
+    return `This browser could not reach its push service (${e.message}). Check the connection and try again; some browsers have no push service at all.`;
   }
   return `Subscribing failed: ${e.message}`;
 }
@@ -140,7 +149,7 @@ function SubscribeHere({ vapidKey, onSubscribed, onProblem }: { vapidKey: string
         await sub.unsubscribe();
         sub = null;
       }
-      sub ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      sub ??= await within(registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), SUBSCRIBE_WAIT_MS, NO_ANSWER);
       const json = sub.toJSON();
       const r = await subscribePushAction({ endpoint: sub.endpoint, p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "", choices }).catch(() => ({
         ok: false as const,
@@ -252,7 +261,7 @@ function ShowTextToggle({ value }: { value: boolean }) {
       <label className="flex items-start gap-3">
         <input
           type="checkbox"
-          className="mt-1 size-5"
+          className="mt-1 size-5 shrink-0"
           checked={checked}
           disabled={busy}
           aria-describedby="push-text-hint"
