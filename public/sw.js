@@ -57,10 +57,16 @@ self.addEventListener("fetch", (event) => {
   );
 });
 
-/** A path on this origin to open, never another site: the default is the conversation list. */
+/** A page of this origin to open (a path, or a full URL on this origin), never another site: the default is the conversation list. */
 function samePath(url) {
-  if (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//") || url.startsWith("/\\")) return "/messages";
-  return url;
+  if (typeof url !== "string" || !url) return "/messages";
+  try {
+    const parsed = new URL(url, self.location.origin);
+    if (parsed.origin !== self.location.origin) return "/messages";
+    return parsed.pathname + parsed.search + parsed.hash;
+  } catch {
+    return "/messages";
+  }
 }
 
 /**

@@ -243,8 +243,12 @@ test("Settings → Notifications subscribes this browser, and a push opens its c
   const id = await registrationId(cdp);
   await cdp.send("ServiceWorker.deliverPushMessage", { origin: alice.url, registrationId: id, data: JSON.stringify(payload({ body: "New message from Bob" })) });
   await expect.poll(() => shownNotifications(page).then((n) => n.length)).toBe(1);
-  // The next message of the same conversation replaces it instead of stacking up.
-  await cdp.send("ServiceWorker.deliverPushMessage", { origin: alice.url, registrationId: id, data: JSON.stringify(payload({ notification_id: 42 })) });
+  // The next message of the same conversation replaces it instead of stacking up (a full URL on this origin is as good as a path).
+  await cdp.send("ServiceWorker.deliverPushMessage", {
+    origin: alice.url,
+    registrationId: id,
+    data: JSON.stringify(payload({ notification_id: 42, url: `${alice.url}/messages/${conversation}` })),
+  });
   await expect.poll(() => shownNotifications(page).then((n) => n[0]?.body)).toBe("Are we still on for Friday?");
   const [shown] = await shownNotifications(page);
   expect(shown).toMatchObject({
@@ -260,7 +264,7 @@ test("Settings → Notifications subscribes this browser, and a push opens its c
   await cdp.send("ServiceWorker.deliverPushMessage", {
     origin: alice.url,
     registrationId: id,
-    data: JSON.stringify({ notification_id: 43, notification_type: "follow", title: "Carol followed you", body: "", icon: "", url: "https://attacker.example/phish" }),
+    data: JSON.stringify({ notification_id: 43, notification_type: "follow", title: "Carol followed you", body: "", icon: "", url: "//attacker.example/phish" }),
   });
   await cdp.send("ServiceWorker.deliverPushMessage", { origin: alice.url, registrationId: id, data: "not json" });
   await expect.poll(() => shownNotifications(page).then((n) => n.length)).toBe(3);
