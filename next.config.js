@@ -19,6 +19,19 @@ const nextConfig = {
           { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'" },
         ],
       },
+      {
+        // The service worker must reach browsers the moment it changes (public/sw.js); no-cache makes
+        // every check ask the server. Its scope is the whole site, which its place at the root allows anyway.
+        source: "/sw.js",
+        headers: [
+          { key: "Cache-Control", value: "no-cache" },
+          { key: "Service-Worker-Allowed", value: "/" },
+        ],
+      },
+      {
+        source: "/offline.html",
+        headers: [{ key: "Cache-Control", value: "no-cache" }],
+      },
     ];
   },
   experimental: {

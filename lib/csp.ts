@@ -1,7 +1,8 @@
 // The Content-Security-Policy for HTML pages: scripts only from this origin
 // and with the per-request nonce Next puts on its own inline scripts; no
 // inline event handlers, no plugins, no framing. Styles may be inline (React
-// style attributes); remote images only through our media proxy.
+// style attributes); remote images only through our media proxy. Workers (the
+// service worker, public/sw.js) only from this origin, whatever 'strict-dynamic' allows.
 
 export function contentSecurityPolicy(nonce: string, dev = false): string {
   return [
@@ -10,6 +11,8 @@ export function contentSecurityPolicy(nonce: string, dev = false): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' blob: data:",
     "font-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
     "connect-src 'self'",
     "media-src 'self'",
     "object-src 'none'",

@@ -4,6 +4,7 @@ import { Brand } from "@/components/brand";
 import { LiveRefresh } from "@/components/live-refresh";
 import { LogoutButton } from "@/components/logout-button";
 import { MainNav } from "@/components/main-nav";
+import { ServiceWorker } from "@/components/service-worker";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { requestTabCounts } from "./tab-counts";
@@ -45,6 +46,7 @@ export default async function OwnerLayout({ children }: { children: React.ReactN
         {children}
       </main>
       <LiveRefresh unread={counts.inboxUnread} />
+      <ServiceWorker />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { db, writeTransaction } from "../db";
 import type { Owner } from "../generated/prisma/client";
+import { dropSubscriptionsOfEndedSessions } from "./browser-push";
 import { generateEd25519KeyPair, generateRsaKeyPair } from "./keys";
 import { hashPassword, verifyPassword } from "./password";
 
@@ -96,6 +97,8 @@ export async function changePassword(newPassword: string): Promise<Owner> {
     db().owner.update({ where: { id: 1 }, data: { passwordHash, sessionVersion: { increment: 1 } } }),
     db().session.deleteMany({}),
   ]);
+  // No browser is told about new messages any more; each turns notifications on again after logging in.
+  await dropSubscriptionsOfEndedSessions();
   return owner;
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { db } from "../db";
+import { dropSubscriptionsOfEndedSessions } from "./browser-push";
 import { describeDevice } from "./device";
 
 // The owner's logged-in browsers. The session cookie (a next-auth JWT) carries a row's id;
@@ -21,6 +22,7 @@ export async function createSession(p: { userAgent: string; address: string }): 
     db().session.deleteMany({ where: { lastUsedAt: { lt: cutoff } } }),
     db().session.create({ data: { id, userAgent: p.userAgent.slice(0, 300), address: p.address.slice(0, 100) } }),
   ]);
+  await dropSubscriptionsOfEndedSessions();
   return id;
 }
 
@@ -50,14 +52,20 @@ export async function listSessions(currentId: string | undefined): Promise<Sessi
 
 /** End one session; true when it was open. */
 export async function endSession(id: string): Promise<boolean> {
-  return (await db().session.deleteMany({ where: { id } })).count > 0;
+  const ended = (await db().session.deleteMany({ where: { id } })).count > 0;
+  await dropSubscriptionsOfEndedSessions(); // its browser is told nothing more (lib/domain/browser-push.ts)
+  return ended;
 }
 
 /** End every session but this one; how many ended. */
 export async function endOtherSessions(keepId: string): Promise<number> {
-  return (await db().session.deleteMany({ where: { id: { not: keepId } } })).count;
+  const ended = (await db().session.deleteMany({ where: { id: { not: keepId } } })).count;
+  await dropSubscriptionsOfEndedSessions();
+  return ended;
 }
 
 export async function endAllSessions(): Promise<number> {
-  return (await db().session.deleteMany({})).count;
+  const ended = (await db().session.deleteMany({})).count;
+  await dropSubscriptionsOfEndedSessions();
+  return ended;
 }

@@ -9,6 +9,8 @@ describe("content security policy", () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("object-src 'none'");
+    // The service worker (public/sw.js) and any other worker: this origin only.
+    expect(csp).toContain("worker-src 'self'");
     expect(contentSecurityPolicy("n", true)).toContain("'unsafe-eval'");
   });
   it("makes a fresh, unguessable nonce each time", () => {

@@ -12,6 +12,10 @@ import { ChangePasswordForm } from "./change-password-form";
 import { SessionsList } from "./sessions-list";
 import { AppsList } from "./apps-list";
 import { listTokens } from "@/lib/domain/oauth";
+import { choicesOf } from "@/lib/domain/browser-push";
+import { listBrowserSubscriptions } from "@/lib/domain/push-subscriptions";
+import { vapidKeys } from "@/lib/domain/vapid";
+import { NotificationSettings } from "./push-settings";
 import { AliasesForm, ApproveFollowersToggle, ProfileForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -30,11 +34,14 @@ function Section({ id, title, intro, children }: { id: string; title: string; in
 
 export default async function SettingsPage() {
   const owner = await requireOwner();
-  const [approve, aliases, sessions, tokens] = await Promise.all([
+  const [approve, aliases, sessions, tokens, pushDevices, pushShowText, vapid] = await Promise.all([
     getSetting("approveFollowers"),
     getSetting("alsoKnownAs"),
     currentSessionId().then(listSessions),
     listTokens(),
+    listBrowserSubscriptions(),
+    getSetting("pushShowText"),
+    vapidKeys(),
   ]);
   const now = new Date();
   const handle = handleFor(owner.username, env().origin);
@@ -60,6 +67,24 @@ export default async function SettingsPage() {
           </div>
         )}
         <AddressCheck />
+      </Section>
+      <Section
+        id="notifications-title"
+        title="Notifications"
+        intro="Moiety can tell this phone or computer when a message arrives, even when Moiety is closed. Each device is asked once; logging out of a device stops its notifications."
+      >
+        <NotificationSettings
+          vapidKey={vapid.publicKey}
+          showText={pushShowText ?? false}
+          devices={pushDevices.map((d) => ({
+            id: d.id,
+            name: d.deviceName || "Unknown browser",
+            endpoint: d.endpoint,
+            since: relativeTime(d.createdAt, now),
+            lastSuccess: d.lastSuccessAt ? relativeTime(d.lastSuccessAt, now) : null,
+            choices: choicesOf(d),
+          }))}
+        />
       </Section>
       <Section id="privacy-title" title="Followers">
         <ApproveFollowersToggle value={approve ?? false} />
