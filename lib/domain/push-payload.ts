@@ -12,8 +12,10 @@ export const MASTODON_ALERT_KEYS = ["mention", "status", "reblog", "follow", "fo
 
 /**
  * Moiety's own alert: `request` — a DM from a stranger (a conversation that is
- * a message request). It counts only when `mention` is on; absent means yes,
- * so a Mastodon app, which never sends it, is told about requests like any DM.
+ * a message request). When a subscription has it, it alone decides for
+ * requests (the web UI's "New messages" and "Message requests" are separate
+ * choices); a Mastodon app never sends it, and is told about requests as
+ * about any DM, by `mention`.
  */
 export const REQUEST_ALERT = "request";
 
@@ -72,8 +74,11 @@ export function whyNotPushed(f: PushFacts, s: Subscriber, now: Date): string | n
   if (f.sender.blocked) return "the sender is blocked";
   if (now.getTime() - f.createdAt.getTime() > PUSH_MAX_AGE_MS) return "too old";
   if (f.createdAt.getTime() < s.createdAt.getTime() - 1000) return "older than the subscription";
-  if (s.alerts[f.type] !== true) return `${f.type} alerts are off`;
-  if (f.type === "mention" && f.conversation?.isRequest && s.alerts[REQUEST_ALERT] === false) return "message request alerts are off";
+  // A message request follows the `request` choice when the subscription made one (the web UI's
+  // "Message requests"), else `mention` like any DM (apps never send `request`).
+  const isRequest = f.type === "mention" && f.conversation?.isRequest === true && typeof s.alerts[REQUEST_ALERT] === "boolean";
+  if (isRequest && s.alerts[REQUEST_ALERT] !== true) return "message request alerts are off";
+  if (!isRequest && s.alerts[f.type] !== true) return `${f.type} alerts are off`;
   switch (s.policy) {
     case "all":
       return null;

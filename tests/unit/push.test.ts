@@ -56,15 +56,18 @@ describe("whyNotPushed", () => {
     expect(whyNotPushed(facts({ type: "follow", message: null, conversation: null }), sub(), now)).toBeNull();
   });
 
-  it("message requests: pushed with mentions unless `request` is false", () => {
+  it("message requests: decided by `request` when the subscription has it, else by `mention`", () => {
     const request = facts({ conversation: { id: "c", isRequest: true } });
+    // An app's subscription (no `request`): requests come with mentions.
     expect(whyNotPushed(request, sub(), now)).toBeNull();
+    expect(whyNotPushed(request, sub({ alerts: { mention: false } }), now)).toMatch(/mention/);
+    // The web UI's separate choices.
     expect(whyNotPushed(request, sub({ alerts: { mention: true, request: true } }), now)).toBeNull();
     expect(whyNotPushed(request, sub({ alerts: { mention: true, request: false } }), now)).toMatch(/request/);
-    // `request` alone does not turn DMs on
-    expect(whyNotPushed(request, sub({ alerts: { request: true } }), now)).not.toBeNull();
+    expect(whyNotPushed(request, sub({ alerts: { mention: false, request: true } }), now)).toBeNull();
     // an ordinary conversation ignores `request`
     expect(whyNotPushed(facts(), sub({ alerts: { mention: true, request: false } }), now)).toBeNull();
+    expect(whyNotPushed(facts(), sub({ alerts: { mention: false, request: true } }), now)).toMatch(/mention/);
   });
 
   it("policy: all, followed (the owner follows them), follower (they follow the owner), none", () => {
