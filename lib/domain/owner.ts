@@ -3,6 +3,7 @@ import type { Owner } from "../generated/prisma/client";
 import { dropSubscriptionsOfEndedSessions } from "./browser-push";
 import { generateEd25519KeyPair, generateRsaKeyPair } from "./keys";
 import { hashPassword, verifyPassword } from "./password";
+import { vapidKeys } from "./vapid";
 
 export type { Owner };
 
@@ -43,7 +44,7 @@ export async function createOwner(
   // The instance actor signs our fetches; made now rather than by the first
   // lookup, where an RSA key generation stalled the server for ~150 ms.
   const instanceKeys = [generateRsaKeyPair(), generateEd25519KeyPair()];
-  return writeTransaction(async (tx) => {
+  const owner = await writeTransaction(async (tx) => {
     if ((await tx.owner.count()) > 0) throw new OwnerExistsError();
     const owner = await tx.owner.create({
       data: {
@@ -70,6 +71,9 @@ export async function createOwner(
     if (insideTransaction) await insideTransaction(tx);
     return owner;
   });
+  // The push (VAPID) key too, at setup; instances set up before push make it on first need.
+  await vapidKeys();
+  return owner;
 }
 
 /** Check the owner's credentials; the username comparison ignores case and an @. */

@@ -53,6 +53,13 @@ async function getBytes(pathname: string): Promise<{ status: number; type: strin
 const CHOICES = { mention: true, request: false, follow: true };
 
 describe("installable web app", () => {
+  it("has its push (VAPID) key from setup on, before anything asked for it", () => {
+    // startInstance ran `moiety setup`; no request has been made yet.
+    const rows = query<{ publicJwk: string }>(`SELECT "publicJwk" FROM "KeyPair" WHERE "actor" = 'push.vapid'`);
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0].publicJwk)).toMatchObject({ kty: "EC", crv: "P-256" });
+  });
+
   it("serves the manifest, its icons, the offline page and the service worker to anyone", async () => {
     const stranger = new Client(alice.url);
     const manifest = await stranger.get("/manifest.webmanifest");
