@@ -14,6 +14,8 @@ import { startPushService, type Device, type PushService } from "../helpers/push
 // tests/helpers/push-service.ts, checks every POST's VAPID JWT against
 // alice's public key and decrypts it as the phone would (aesgcm and aes128gcm).
 
+/** The owner's logged-in browser session (it made the browser subscription). */
+let ownerSession: Client | undefined;
 let alice: Instance;
 let bob: Instance;
 let service: PushService;
@@ -188,18 +190,15 @@ describe("Mastodon push API", () => {
       expect(r.tokenCipher).not.toContain(tokenB);
     }
 
-    // The owner's browser (Settings → Notifications makes these; here the row is written directly):
+    // The owner's browser, through Settings → Notifications with the owner's session:
     // DMs and followers, but no message requests.
-    sql(
-      alice,
-      `INSERT INTO "PushSubscription" ("endpoint", "p256dh", "auth", "standard", "sessionId", "deviceName", "alerts", "policy", "createdAt")
-       VALUES (?, ?, ?, 1, 'test-session', 'Test browser', ?, 'all', ?)`,
-      devW.endpoint,
-      devW.p256dh,
-      devW.auth,
-      JSON.stringify({ mention: true, follow: true, follow_request: true, request: false }),
-      new Date().toISOString().replace("Z", "+00:00"),
-    );
+    const owner = new Client(alice.url);
+    expect((await owner.login(alice.username, PASSWORD)).ok).toBe(true);
+    const saved = await owner.action("/settings", "subscribePushAction", [
+      { endpoint: devW.endpoint, p256dh: devW.p256dh, auth: devW.auth, choices: { mention: true, request: false, follow: true } },
+    ]);
+    expect(saved.result).toMatchObject({ ok: true });
+    ownerSession = owner;
   });
 });
 
@@ -279,8 +278,8 @@ describe("sending pushes", () => {
   });
 
   it("with “show message text” on, the push carries the text", async () => {
-    // Settings → Notifications stores this (the pushShowText Setting); written here in the database.
-    sql(alice, `INSERT INTO "Setting" ("key", "value") VALUES ('pushShowText', 'true') ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`);
+    // The owner turns it on in Settings → Notifications.
+    expect((await ownerSession!.action("/settings", "setPushShowTextAction", [true])).result).toEqual({ ok: true });
     await bobWrites("the text shows now (third)");
     await eventually(async () => delivered(devA).length === 3 && delivered(devB).length === 3 && delivered(devW).length === 2, "the third pushes");
     for (const d of [devA, devB, devW]) expect(d.pushes.at(-1)!.payload.body).toBe("the text shows now (third)");
