@@ -4,7 +4,8 @@ import { db, writeTransaction } from "../db";
 import { env } from "../env";
 import type { Prisma } from "../generated/prisma/client";
 import { classifyDeliveryError, classifyDeliveryResponse, nextAttemptDelayMs, shouldGiveUp, type DeliveryOutcome } from "./delivery-policy";
-import { waitForWake, wakeUp, wakeVersion } from "./message-queue";
+import { wakeUp } from "./message-queue";
+import { runLanes } from "./worker-lanes";
 import { safeFetch } from "./safe-fetch";
 
 // Outgoing deliveries: one Delivery row per activity per inbox, POSTed with a
@@ -187,31 +188,7 @@ type Claimed = { id: number; attempts: number; inbox: string; body: string; mess
  * flight have finished (each is bounded by the 10 s request timeout).
  */
 export async function startDeliveryWorker(opts: DeliveryWorkerOptions): Promise<void> {
-  const lanes = Math.max(1, opts.concurrency ?? 4);
-  await Promise.all(Array.from({ length: lanes }, () => lane(opts.signal)));
-}
-
-async function lane(signal: AbortSignal): Promise<void> {
-  while (!signal.aborted) {
-    const seen = wakeVersion(WAKE_CHANNEL);
-    let row: Claimed | null = null;
-    try {
-      row = await claimNext();
-    } catch (error) {
-      console.error("delivery: cannot claim a delivery:", error);
-    }
-    if (row) {
-      // There may be more: rows queued by another process (the CLI) wake no one
-      // here, and the other lanes would each wait out their poll interval.
-      wakeUp(WAKE_CHANNEL);
-      await deliver(row).catch((error) => {
-        // Only our own bookkeeping can throw here; the lease runs out and the row is tried again.
-        console.error(`delivery ${row.id}: cannot record the result:`, error);
-      });
-      continue;
-    }
-    await waitForWake(WAKE_CHANNEL, seen, POLL_INTERVAL_MS, signal);
-  }
+  await runLanes({ name: "delivery", channel: WAKE_CHANNEL, concurrency: opts.concurrency ?? 4, pollIntervalMs: POLL_INTERVAL_MS, signal: opts.signal, claim: claimNext, handle: deliver });
 }
 
 /**

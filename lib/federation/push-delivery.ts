@@ -4,7 +4,8 @@ import { env } from "../env";
 import { pushJob, type PushTarget } from "../domain/push-notify";
 import type { PushPayload } from "../domain/push-payload";
 import { vapidKeys } from "../domain/vapid";
-import { waitForWake, wakeUp, wakeVersion } from "./message-queue";
+import { wakeUp } from "./message-queue";
+import { runLanes } from "./worker-lanes";
 import { classifyPushError, classifyPushResponse, pushRetryAt, type PushOutcome } from "./push-response";
 import { safeFetch } from "./safe-fetch";
 
@@ -39,26 +40,7 @@ type Claimed = { id: number; attempts: number; createdAt: Date };
 
 /** Send queued pushes until `signal` aborts; resolves once the POSTs in flight are done. */
 export async function startPushWorker(opts: { signal: AbortSignal; concurrency?: number }): Promise<void> {
-  const lanes = Math.max(1, opts.concurrency ?? 2);
-  await Promise.all(Array.from({ length: lanes }, () => lane(opts.signal)));
-}
-
-async function lane(signal: AbortSignal): Promise<void> {
-  while (!signal.aborted) {
-    const seen = wakeVersion(WAKE_CHANNEL);
-    let row: Claimed | null = null;
-    try {
-      row = await claimNext();
-    } catch (error) {
-      console.error("push: cannot claim a push:", error instanceof Error ? error.message : error);
-    }
-    if (row) {
-      wakeUp(WAKE_CHANNEL); // there may be more for the other lanes
-      await handle(row).catch((error) => console.error(`push ${row.id}: cannot record the result:`, error instanceof Error ? error.message : error));
-      continue;
-    }
-    await waitForWake(WAKE_CHANNEL, seen, POLL_INTERVAL_MS, signal);
-  }
+  await runLanes({ name: "push", channel: WAKE_CHANNEL, concurrency: opts.concurrency ?? 2, pollIntervalMs: POLL_INTERVAL_MS, signal: opts.signal, claim: claimNext, handle });
 }
 
 async function claimNext(): Promise<Claimed | null> {
