@@ -13,6 +13,7 @@ import { migrateDatabase } from "./migrate";
 import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./private-data";
 import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
+import { startInboundWorker } from "../federation/inbound/worker";
 
 const MiB = 1024 * 1024;
 
@@ -164,9 +165,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
     throw listenError(err as NodeJS.ErrnoException, e, e.tls === "acme" ? "MOIETY_HTTP_PORT/MOIETY_HTTPS_PORT" : "PORT");
   }
 
+  // The fast inbox's worker applies accepted activities in this process (lib/federation/inbound/worker.ts).
+  const inbound = new AbortController();
+  const inboundDone = startInboundWorker({ signal: inbound.signal }).catch((err) => console.error("inbox worker stopped:", err));
+
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    inbound.abort();
     console.log(`Received ${signal}, shutting down…`);
     certificates?.stop();
     front.close();
@@ -187,6 +193,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     child.on("exit", (code, sig) => resolve(sig ? `signal ${sig}` : `exit code ${code}`)),
   );
   const shutDown = () => {
+    inbound.abort();
     certificates?.stop();
     front.close();
     front.closeAllConnections();
@@ -203,6 +210,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
   const how = await exited;
   shutDown();
+  await inboundDone;
   // Exit non-zero so a container restart policy (or a supervisor) starts it again.
   if (!stopping) throw new CliError(`The app server stopped unexpectedly (${how}).`);
 }

@@ -1,0 +1,128 @@
+import type Database from "better-sqlite3";
+import { applyActivity, type InboxRow, type Outcome } from "./apply";
+import { handedToFedify, onInboxCommitted } from "./signal";
+import { inboundDb, sqlTime } from "./sqlite";
+
+// The fast inbox's worker, in the front process: it takes accepted activities
+// in the order they were committed, a batch at a time, and applies each batch
+// in ONE transaction that also marks its rows done — so every accepted
+// activity is applied exactly once, and a crash (kill -9 included) rolls back
+// to a batch that is simply taken again at the next start. No leases: this
+// process is the only one that applies InboxActivity rows.
+//
+// Batches stay short (BATCH rows) and the loop yields to the event loop after
+// each, so accepting POSTs is never held up for long by the worker.
+
+const BATCH = 64;
+const POLL_MS = 2_000;
+/** A row whose apply threw this many times is set aside with its error, so it cannot block the queue. */
+const MAX_ATTEMPTS = 3;
+/** Done rows stay this long: a repeat of the same activity id is recognised and dropped meanwhile. */
+const KEEP_DONE_MS = 24 * 60 * 60_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+type Statements = {
+  claim: Database.Statement<[number], InboxRow>;
+  done: Database.Statement<[string, string, number]>;
+  failed: Database.Statement<[string, number]>;
+  prune: Database.Statement<[string]>;
+};
+
+function statements(db: Database.Database): Statements {
+  return {
+    claim: db.prepare(
+      `SELECT "seq", "activityId", "actorId", "keyId", "recipient", "body", "receivedAt", "attempts"
+         FROM "InboxActivity" WHERE "doneAt" IS NULL ORDER BY "seq" LIMIT ?`,
+    ),
+    done: db.prepare(`UPDATE "InboxActivity" SET "doneAt" = ?, "outcome" = ? WHERE "seq" = ?`),
+    failed: db.prepare(`UPDATE "InboxActivity" SET "attempts" = "attempts" + 1, "outcome" = ? WHERE "seq" = ?`),
+    prune: db.prepare(`DELETE FROM "InboxActivity" WHERE "doneAt" IS NOT NULL AND "doneAt" < ?`),
+  };
+}
+
+export type BatchResult = { rows: number; outcomes: Record<string, number> };
+
+/** Apply up to `limit` pending activities in one transaction. Exported for tests and the benchmark harness. */
+export function applyPendingBatch(db: Database.Database, s: Statements = statements(db), limit = BATCH): BatchResult {
+  const outcomes: Record<string, number> = {};
+  let handedOver = false;
+  const rows = db.transaction(() => {
+    const rows = s.claim.all(limit);
+    const now = sqlTime(new Date());
+    for (const row of rows) {
+      let outcome: Outcome | string;
+      try {
+        // A savepoint per row: a row that throws undoes only its own writes.
+        outcome = db.transaction(() => applyActivity(db, row))();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (row.attempts + 1 < MAX_ATTEMPTS) {
+          s.failed.run(`error: ${message}`.slice(0, 500), row.seq);
+          outcomes.retry = (outcomes.retry ?? 0) + 1;
+          continue;
+        }
+        console.error(`inbox: activity ${row.activityId} set aside after ${MAX_ATTEMPTS} failures: ${message}`);
+        outcome = `error: ${message}`.slice(0, 500);
+      }
+      if (outcome === "fedify") handedOver = true;
+      s.done.run(now, outcome, row.seq);
+      const key = outcome.startsWith("error") ? "error" : outcome;
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+    }
+    return rows;
+  }).immediate();
+  if (handedOver) handedToFedify();
+  return { rows: rows.length, outcomes };
+}
+
+/** Run until `signal` aborts. Resolves after the batch in progress has committed. */
+export async function startInboundWorker(options: { signal?: AbortSignal } = {}): Promise<void> {
+  const db = inboundDb();
+  const s = statements(db);
+  let wake: (() => void) | null = null;
+  let woken = false;
+  const off = onInboxCommitted(() => {
+    woken = true;
+    wake?.();
+  });
+  const abort = () => wake?.();
+  options.signal?.addEventListener("abort", abort);
+  let lastPrune = 0;
+  try {
+    while (!options.signal?.aborted) {
+      woken = false;
+      let result: BatchResult;
+      try {
+        result = applyPendingBatch(db, s);
+      } catch (error) {
+        // SQLITE_BUSY from another process's long write, say: wait and take the batch again.
+        console.error("inbox: a batch failed and will be retried:", error);
+        result = { rows: 0, outcomes: {} };
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+        lastPrune = Date.now();
+        s.prune.run(sqlTime(new Date(Date.now() - KEEP_DONE_MS)));
+      }
+      if (result.rows === BATCH || (result.rows > 0 && woken)) {
+        // More may be waiting: let the POSTs that arrived meanwhile in first.
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      if (result.rows > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, POLL_MS);
+        function done() {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+        if (woken || options.signal?.aborted) done();
+      });
+    }
+  } finally {
+    off();
+    options.signal?.removeEventListener("abort", abort);
+  }
+}
