@@ -416,17 +416,20 @@ async function gatherQueue(): Promise<QueueFacts> {
   try {
     const { db } = await import("../db");
     const d = db();
-    const [queued, failed, messages] = await Promise.all([
+    const [queued, failed, messages, accepted] = await Promise.all([
       d.delivery.aggregate({ where: { state: "queued" }, _count: { _all: true }, _min: { createdAt: true } }),
       d.delivery.count({ where: { state: "failed" } }),
       d.queueMessage.aggregate({ _count: { _all: true }, _min: { availableAt: true } }),
+      // Accepted by the front but not yet applied by its worker (lib/federation/inbound/worker.ts).
+      d.inboxActivity.aggregate({ where: { doneAt: null }, _count: { _all: true }, _min: { receivedAt: true } }),
     ]);
+    const oldest = [messages._min.availableAt, accepted._min.receivedAt].filter((t): t is Date => t !== null);
     return {
       queuedDeliveries: queued._count._all,
       oldestQueuedDelivery: queued._min.createdAt,
       failedDeliveries: failed,
-      queueMessages: messages._count._all,
-      oldestQueueMessage: messages._min.availableAt,
+      queueMessages: messages._count._all + accepted._count._all,
+      oldestQueueMessage: oldest.length ? new Date(Math.min(...oldest.map((t) => t.getTime()))) : null,
     };
   } catch (err) {
     return { error: err instanceof Error ? err.message.split("\n")[0] : String(err) };
