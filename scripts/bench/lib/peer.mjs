@@ -13,7 +13,9 @@ import { promisify } from "node:util";
 import { signRequest } from "@fedify/fedify";
 
 const KEY_CACHE = path.join(os.tmpdir(), "moiety-bench-rsa-keys.json");
-const AS = "https://www.w3.org/ns/activitystreams";
+import { AS, dmActivity } from "./dm.mjs";
+
+export { dmActivity };
 
 /**
  * `count` RSA-2048 key pairs as PEM. Generating one takes ~50-150 ms, so they
@@ -107,7 +109,7 @@ export async function startPeer({ actors: count, host = "127.0.0.1" }) {
         endpoints: { sharedInbox: `${origin}/inbox` },
         publicKey: { id: `${id}#main-key`, owner: id, publicKeyPem: createPublicKey(k.publicKeyPem).export({ type: "spki", format: "pem" }) },
       };
-      return { name, id, keyId: `${id}#main-key`, inbox: doc.inbox, document: JSON.stringify(doc), cryptoKey: await toCryptoKey(k.privateKeyPem) };
+      return { name, id, keyId: `${id}#main-key`, inbox: doc.inbox, document: JSON.stringify(doc), privateKeyPem: k.privateKeyPem, cryptoKey: await toCryptoKey(k.privateKeyPem) };
     }),
   );
   const byName = new Map(actors.map((a) => [a.name, a]));
@@ -126,37 +128,6 @@ export async function startPeer({ actors: count, host = "127.0.0.1" }) {
         server.closeAllConnections?.();
         server.close(() => r());
       }),
-  };
-}
-
-/**
- * A Mastodon-style DM (Create{Note}, to = the owner only, a Mention, a
- * conversation id per sender) from `actor` to `recipient`.
- */
-export function dmActivity(actor, recipient, n) {
-  const noteId = `${actor.id}/statuses/${n}`;
-  const published = new Date().toISOString();
-  return {
-    "@context": [AS, { ostatus: "http://ostatus.org#", conversation: "ostatus:conversation", sensitive: "as:sensitive" }],
-    id: `${noteId}/activity`,
-    type: "Create",
-    actor: actor.id,
-    published,
-    to: [recipient],
-    cc: [],
-    object: {
-      id: noteId,
-      type: "Note",
-      attributedTo: actor.id,
-      content: `<p><span class="h-card"><a href="${recipient}" class="u-url mention">@<span>alice</span></a></span> benchmark message ${n} from ${actor.name}: the quick brown fox jumps over the lazy dog</p>`,
-      published,
-      to: [recipient],
-      cc: [],
-      sensitive: false,
-      context: `${actor.id}/contexts/bench`,
-      conversation: `${actor.id}/contexts/bench`,
-      tag: [{ type: "Mention", href: recipient, name: "@alice" }],
-    },
   };
 }
 

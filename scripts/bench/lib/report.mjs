@@ -29,14 +29,15 @@ export function round(v, digits = 1) {
 }
 
 /**
- * A figure: { bench, name, value, unit, target?: { op: "<" | ">=", value }, note? }.
+ * A figure: { bench, name, value, unit, target?: [op ("<" | "<=" | ">=" | "="), value], note? }.
  * `ok` is derived from the target.
  */
 export function figure(bench, name, value, unit, target, note) {
-  const f = { bench, name, value: round(value, unit === "ms" && value < 10 ? 2 : 1), unit };
+  const f = { bench, name, value: round(value, unit === "ms" && value < 10 ? (value < 1 ? 3 : 2) : 1), unit };
   if (target) {
     f.target = `${target[0]} ${target[1]} ${unit}`;
-    f.ok = target[0] === "<" ? value < target[1] : value >= target[1];
+    const [op, limit] = target;
+    f.ok = op === "<" ? value < limit : op === "<=" ? value <= limit : op === "=" ? value === limit : value >= limit;
   }
   if (note) f.note = note;
   return f;
