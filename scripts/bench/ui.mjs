@@ -11,7 +11,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Client } from "./lib/client.mjs";
-import { PASSWORD, cpuMsOf, removeTempDirs, serve, sleep } from "./lib/moiety.mjs";
+import { PASSWORD, removeTempDirs, serve, sleep } from "./lib/moiety.mjs";
+import { treeCpuMs } from "./lib/proctree.mjs";
 import { figure, markdownTable, parseArgs, printFigure, summarize } from "./lib/report.mjs";
 import { seed, SEED_DEFAULTS } from "./seed.mjs";
 
@@ -109,10 +110,10 @@ export async function runUi(options = {}) {
     }
 
     // One open page, idle: its live-update stream polls a fingerprint of the database every second.
-    const pids = server.pids();
-    const idle0 = cpuMsOf(pids);
+    const cpuMsOf = () => treeCpuMs(server.process.pid);
+    const idle0 = cpuMsOf();
     await sleep(5000);
-    const idleNone = cpuMsOf(pids) - idle0;
+    const idleNone = cpuMsOf() - idle0;
     const ac = new AbortController();
     const sse = fetch(`${server.url}/api/events`, { headers: { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ") }, signal: ac.signal })
       .then(async (res) => {
@@ -122,9 +123,9 @@ export async function runUi(options = {}) {
       })
       .catch(() => {});
     await sleep(1000);
-    const c0 = cpuMsOf(pids);
+    const c0 = cpuMsOf();
     await sleep(10_000);
-    const withPage = cpuMsOf(pids) - c0;
+    const withPage = cpuMsOf() - c0;
     ac.abort();
     await sse;
     figures.push(figure("ui", "server CPU with one idle open page", (withPage / 10_000) * 100, "%", null, `live-update stream; ${((idleNone / 5000) * 100).toFixed(1)} % with none`));

@@ -1,7 +1,7 @@
 // Start and stop real Moiety instances for the benchmarks: `moiety setup`
 // (CLI, password on stdin) into a temporary data dir, then `moiety serve`
-// exactly as `npm start` runs it once built. Also: the two server PIDs (the
-// front process and Next's standalone child) and their resident memory.
+// exactly as `npm start` runs it once built; its process tree is measured
+// with lib/proctree.mjs.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../../lib/server/free-port.mjs";
+import { treePids, treeRss } from "./proctree.mjs";
 
 // MOIETY_BENCH_ROOT: run another checkout's build (e.g. a private copy while others rebuild this one).
 export const ROOT = process.env.MOIETY_BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -125,8 +126,9 @@ export async function serve({ port, dataDir, origin, env = {}, quiet = true }) {
     readyMs,
     listeningMs,
     output: () => output,
-    pids: () => serverPids(child.pid),
-    rssBytes: () => rssOf(serverPids(child.pid)),
+    /** The whole process tree, re-walked each call (lib/proctree.mjs). */
+    pids: () => treePids(child.pid),
+    rssBytes: () => treeRss(child.pid),
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
@@ -136,86 +138,4 @@ export async function serve({ port, dataDir, origin, env = {}, quiet = true }) {
     },
   };
   return server;
-}
-
-/** The front process and every descendant (Next's child). */
-export function serverPids(rootPid) {
-  const pids = [rootPid];
-  for (let i = 0; i < pids.length; i++) {
-    try {
-      const children = fs.readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, "utf8").trim();
-      if (children) pids.push(...children.split(/\s+/).map(Number));
-    } catch {
-      // gone, or no such file: fall back to scanning ppids
-      for (const p of childrenByScan(pids[i])) if (!pids.includes(p)) pids.push(p);
-    }
-  }
-  return pids;
-}
-
-function childrenByScan(ppid) {
-  const out = [];
-  for (const name of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === ppid) out.push(Number(name));
-    } catch {
-      // raced with an exit
-    }
-  }
-  return out;
-}
-
-/** Sum of VmRSS (bytes) of these processes. */
-export function rssOf(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m) total += Number(m[1]) * 1024;
-    } catch {
-      // exited
-    }
-  }
-  return total;
-}
-
-/** CPU time (user+system, ms) used so far by these processes. */
-export function cpuMsOf(pids) {
-  const tick = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += ((Number(f[11]) + Number(f[12])) * 1000) / tick;
-    } catch {
-      // exited
-    }
-  }
-  return total;
-}
-
-/** Sample the peak RSS of a server (sum, and of each process) every `everyMs` until stop() is called. */
-export function rssSampler(server, everyMs = 100) {
-  let peak = 0;
-  const pids = server.pids();
-  const peaks = pids.map(() => 0);
-  const sample = () => {
-    const each = pids.map((p) => rssOf([p]));
-    each.forEach((v, i) => (peaks[i] = Math.max(peaks[i], v)));
-    peak = Math.max(peak, each.reduce((a, b) => a + b, 0));
-  };
-  sample();
-  const timer = setInterval(sample, everyMs);
-  return {
-    /** { peak: of the sum, peaks: each process's own (front first) }, in bytes. */
-    stop() {
-      clearInterval(timer);
-      sample();
-      return { peak, peaks };
-    },
-  };
 }

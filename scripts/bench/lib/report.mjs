@@ -35,7 +35,7 @@ export function round(v, digits = 1) {
 export function figure(bench, name, value, unit, target, note) {
   const f = { bench, name, value: round(value, unit === "ms" && value < 10 ? (value < 1 ? 3 : 2) : 1), unit };
   if (target) {
-    f.target = `${target[0]} ${target[1]} ${unit}`;
+    f.target = `${{ ">=": "≥", "<=": "≤" }[target[0]] ?? target[0]} ${target[1].toLocaleString("en-US")} ${unit}`;
     const [op, limit] = target;
     f.ok = op === "<" ? value < limit : op === "<=" ? value <= limit : op === "=" ? value === limit : value >= limit;
   }
