@@ -10,6 +10,7 @@ const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 /** One keep-alive connection; send() may be called again before earlier answers arrive (pipelining). */
 export class RawConnection {
+  /** @param {{ host?: string, port: number, localAddress?: string, timeoutMs?: number }} options */
   constructor({ host = "127.0.0.1", port, localAddress, timeoutMs = 60_000 }) {
     Object.assign(this, { host, port, localAddress, timeoutMs });
     this.pending = []; // { resolve, t0 } in send order
@@ -115,8 +116,10 @@ function chunkedEnd(buf, at) {
  * `onResult(i, result)` sees each answer as it comes (e.g. to kill a server
  * mid-burst). Resolves with one { status, ms, end } per request; a request
  * that met a failed connection gets "error:…" and the next one reconnects.
+ * @param {Buffer[]} requests
+ * @param {{ host?: string, port: number, concurrency?: number, rate?: number, localAddress?: string, onResult?: (i: number, r: { status: number | string, ms: number, end: number }) => void }} options
  */
-export async function sendAll(requests, { host = "127.0.0.1", port, concurrency = 32, rate = 0, localAddress, onResult } = {}) {
+export async function sendAll(requests, { host = "127.0.0.1", port, concurrency = 32, rate = 0, localAddress, onResult }) {
   const results = new Array(requests.length);
   let next = 0;
   const t0 = performance.now();

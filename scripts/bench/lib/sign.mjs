@@ -15,6 +15,9 @@ const SIGNED = "(request-target) host date digest content-type";
  * One POST of `body` to `url` as raw request bytes.
  * key: a KeyObject to sign with (null: no Signature header at all).
  * keyId: the keyId to claim (a bad signature: another actor's key with this id).
+ * @param {string} url
+ * @param {string} body
+ * @param {{ key?: import("node:crypto").KeyObject | null, keyId?: string, date?: Date, contentType?: string, contentLength?: number }} [options]
  */
 export function rawPost(url, body, { key, keyId, date = new Date(), contentType = "application/activity+json", contentLength } = {}) {
   const u = new URL(url);
