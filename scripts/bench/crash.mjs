@@ -12,10 +12,11 @@
 import Database from "better-sqlite3";
 import path from "node:path";
 import { presignDms, setUp, warmUp } from "./lib/load.mjs";
-import { removeTempDirs, sleep } from "./lib/moiety.mjs";
+import { sleep } from "./lib/moiety.mjs";
 import { alive, killTree, treePids } from "./lib/proctree.mjs";
 import { histogram, sendAll } from "./lib/rawhttp.mjs";
-import { figure, markdownTable, parseArgs, printFigure } from "./lib/report.mjs";
+import { figure } from "./lib/report.mjs";
+import { runAsScript } from "./lib/script.mjs";
 
 export const CRASH_DEFAULTS = { n: 100_000, killAt: 0, c: 32, actors: 50, rounds: 5, storeTimeout: 120 };
 
@@ -119,9 +120,4 @@ export async function runCrash(options = {}) {
   return figures;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await runCrash(parseArgs(process.argv.slice(2), { ...CRASH_DEFAULTS, target: "" }));
-  for (const f of figures) printFigure(f);
-  console.log(markdownTable(figures));
-  if (!process.argv.includes("--keep")) removeTempDirs();
-}
+await runAsScript(import.meta.url, runCrash, { ...CRASH_DEFAULTS, target: "" });

@@ -9,9 +9,10 @@
 
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { ROOT, prepareInstance, removeTempDirs, serve, sleep } from "./lib/moiety.mjs";
+import { ROOT, prepareInstance, serve, sleep } from "./lib/moiety.mjs";
 import { startPeer } from "./lib/peer.mjs";
-import { figure, markdownTable, parseArgs, printFigure } from "./lib/report.mjs";
+import { figure } from "./lib/report.mjs";
+import { runAsScript } from "./lib/script.mjs";
 
 export const FANOUT_DEFAULTS = { recipients: 100, timeout: 60 };
 
@@ -78,9 +79,4 @@ export async function runFanout(options = {}) {
   return figures;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await runFanout(parseArgs(process.argv.slice(2), FANOUT_DEFAULTS));
-  for (const f of figures) printFigure(f);
-  console.log(markdownTable(figures));
-  if (!process.argv.includes("--keep")) removeTempDirs();
-}
+await runAsScript(import.meta.url, runFanout, FANOUT_DEFAULTS);

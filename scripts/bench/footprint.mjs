@@ -8,9 +8,10 @@
 //
 //   node scripts/bench/footprint.mjs [--starts 3] [--settle 3] [--node-options "V8 FLAGS"]
 
-import { prepareInstance, removeTempDirs, serve, sleep } from "./lib/moiety.mjs";
+import { prepareInstance, serve, sleep } from "./lib/moiety.mjs";
 import { rssOfPids, treePids } from "./lib/proctree.mjs";
-import { MB, figure, markdownTable, parseArgs, printFigure, summarize } from "./lib/report.mjs";
+import { MB, figure, summarize } from "./lib/report.mjs";
+import { runAsScript } from "./lib/script.mjs";
 
 export const FOOTPRINT_DEFAULTS = { starts: 3, settle: 3, nodeOptions: "" };
 
@@ -38,9 +39,4 @@ export async function runFootprint(options = {}) {
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await runFootprint(parseArgs(process.argv.slice(2), FOOTPRINT_DEFAULTS));
-  for (const f of figures) printFigure(f);
-  console.log(markdownTable(figures));
-  if (!process.argv.includes("--keep")) removeTempDirs();
-}
+await runAsScript(import.meta.url, runFootprint, FOOTPRINT_DEFAULTS);

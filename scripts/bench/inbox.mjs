@@ -20,11 +20,12 @@
 
 import fs from "node:fs";
 import { measureWindow, presignDms, setUp, warmUp } from "./lib/load.mjs";
-import { removeTempDirs, sleep } from "./lib/moiety.mjs";
+import { sleep } from "./lib/moiety.mjs";
 import { selfCpuMs, treePids } from "./lib/proctree.mjs";
 import { histogram, sendAll } from "./lib/rawhttp.mjs";
-import { MB, figure, markdownTable, parseArgs, printFigure, round, summarize } from "./lib/report.mjs";
+import { MB, figure, round, summarize } from "./lib/report.mjs";
 import { TARGET_DEFAULTS, waitForStored } from "./lib/target.mjs";
+import { runAsScript } from "./lib/script.mjs";
 
 export const INBOX_DEFAULTS = { n: 2000, c: 32, actors: 50, storeTimeout: 60, profile: "", ...TARGET_DEFAULTS };
 
@@ -109,9 +110,4 @@ export async function runInbox(options = {}) {
   return figures;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await runInbox(parseArgs(process.argv.slice(2), INBOX_DEFAULTS));
-  for (const f of figures) printFigure(f);
-  console.log(markdownTable(figures));
-  if (!process.argv.includes("--keep")) removeTempDirs();
-}
+await runAsScript(import.meta.url, runInbox, INBOX_DEFAULTS);

@@ -18,11 +18,12 @@
 //                               [--target URL --pid PID --stored-sql … --db FILE | --stored-cmd …]
 
 import { measureWindow, presignDms, setUp, warmUp } from "./lib/load.mjs";
-import { removeTempDirs, sleep } from "./lib/moiety.mjs";
+import { sleep } from "./lib/moiety.mjs";
 import { RawConnection, histogram, sendAll } from "./lib/rawhttp.mjs";
-import { figure, markdownTable, parseArgs, printFigure, round, summarize } from "./lib/report.mjs";
+import { figure, round, summarize } from "./lib/report.mjs";
 import { presignAll, rawPost } from "./lib/sign.mjs";
 import { TARGET_DEFAULTS, waitForStored } from "./lib/target.mjs";
+import { runAsScript } from "./lib/script.mjs";
 
 export const JUNK_DEFAULTS = {
   seconds: 5,
@@ -177,9 +178,4 @@ export async function runJunk(options = {}) {
   return figures;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await runJunk(parseArgs(process.argv.slice(2), JUNK_DEFAULTS));
-  for (const f of figures) printFigure(f);
-  console.log(markdownTable(figures));
-  if (!process.argv.includes("--keep")) removeTempDirs();
-}
+await runAsScript(import.meta.url, runJunk, JUNK_DEFAULTS);

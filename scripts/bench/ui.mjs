@@ -11,10 +11,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Client } from "./lib/client.mjs";
-import { PASSWORD, removeTempDirs, serve, sleep } from "./lib/moiety.mjs";
+import { PASSWORD, serve, sleep } from "./lib/moiety.mjs";
 import { treeCpuMs } from "./lib/proctree.mjs";
-import { figure, markdownTable, parseArgs, printFigure, summarize } from "./lib/report.mjs";
+import { figure, summarize } from "./lib/report.mjs";
 import { seed, SEED_DEFAULTS } from "./seed.mjs";
+import { runAsScript } from "./lib/script.mjs";
 
 export const UI_DEFAULTS = { ...SEED_DEFAULTS, reps: 15, reuse: "", lcpRuns: 3, chromium: process.env.MOIETY_CHROMIUM ?? "/usr/bin/chromium" };
 
@@ -149,9 +150,4 @@ export async function runUi(options = {}) {
   return figures;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await runUi(parseArgs(process.argv.slice(2), UI_DEFAULTS));
-  for (const f of figures) printFigure(f);
-  console.log(markdownTable(figures));
-  if (!process.argv.includes("--keep")) removeTempDirs();
-}
+await runAsScript(import.meta.url, runUi, UI_DEFAULTS);
