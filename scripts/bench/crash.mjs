@@ -15,6 +15,7 @@ import { presignDms, setUp, warmUp } from "./lib/load.mjs";
 import { sleep } from "./lib/moiety.mjs";
 import { alive, killTree, treePids } from "./lib/proctree.mjs";
 import { histogram, sendAll } from "./lib/rawhttp.mjs";
+import { waitForStored } from "./lib/target.mjs";
 import { figure } from "./lib/report.mjs";
 import { runAsScript } from "./lib/script.mjs";
 
@@ -43,6 +44,7 @@ export async function runCrash(options = {}) {
     await warmUp(peer, target, send, log);
     const { requests, objectIds } = await presignDms(peer, target, o.n, "", log);
     const got202 = new Uint8Array(o.n);
+    const baseStored = await target.stored.count();
 
     // The burst, and the kill in its middle.
     let accepted = 0;
@@ -80,7 +82,11 @@ export async function runCrash(options = {}) {
     }
     const everAccepted = got202.reduce((a, b) => a + b, 0);
 
-    // Wait until everything accepted is stored (or nothing new is stored for --store-timeout s).
+    // Wait until everything accepted is stored (or nothing new is stored for
+    // --store-timeout s): a cheap count first, then the exact check by id
+    // (reading every stored id costs the client too much to poll it while the
+    // server catches up).
+    await waitForStored(target.stored, baseStored + everAccepted, { idleMs: o.storeTimeout * 1000, everyMs: 100 });
     let counts;
     let missing;
     let lastMissing = Infinity;
@@ -92,7 +98,7 @@ export async function runCrash(options = {}) {
       if (missing === 0) break;
       if (missing < lastMissing) [lastMissing, lastProgress] = [missing, performance.now()];
       if (performance.now() - lastProgress > o.storeTimeout * 1000) break;
-      await sleep(250);
+      await sleep(1000);
     }
     let duplicates = 0;
     let storedOurs = 0;
