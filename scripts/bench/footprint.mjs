@@ -4,6 +4,7 @@
 // whole process tree (the root and every descendant, summed from /proc:
 // one process or several, whatever `moiety serve` starts) once started and
 // idle for --settle seconds. Median of --starts runs on one data dir.
+// Then the same after one page (GET /login), for what lazy loading puts off.
 // The tree's peak under load is measured by inbox.mjs.
 //
 //   node scripts/bench/footprint.mjs [--starts 3] [--settle 3] [--node-options "V8 FLAGS"]
@@ -26,8 +27,14 @@ export async function runFootprint(options = {}) {
     const pids = treePids(server.process.pid);
     const each = pids.map((p) => rssOfPids([p]));
     const run = { readyMs: server.readyMs, rss: each.reduce((a, b) => a + b, 0), processes: pids.length, each };
+    // What lazy loading put off: the tree once a page has been served.
+    const page = await fetch(`${server.url}/login`);
+    await page.arrayBuffer();
+    await sleep(o.settle * 1000);
+    const after = treePids(server.process.pid);
+    Object.assign(run, { pageStatus: page.status, pageRss: rssOfPids(after), pageProcesses: after.length });
     runs.push(run);
-    log(`start ${i + 1}: healthy after ${Math.round(run.readyMs)} ms; idle RSS ${Math.round(run.rss / MB)} MB in ${pids.length} process(es): ${each.map((b) => Math.round(b / MB)).join(" + ")} MB`);
+    log(`start ${i + 1}: healthy after ${Math.round(run.readyMs)} ms; idle RSS ${Math.round(run.rss / MB)} MB in ${pids.length} process(es): ${each.map((b) => Math.round(b / MB)).join(" + ")} MB; ${Math.round(run.pageRss / MB)} MB in ${after.length} after GET /login (${page.status})`);
     await server.stop();
   }
   const ready = summarize(runs.map((r) => r.readyMs));
@@ -36,6 +43,7 @@ export async function runFootprint(options = {}) {
   return [
     figure("footprint", "`moiety serve` → healthy (median)", ready.p50, "ms", ["<", 1500], `${o.starts} starts, min ${Math.round(ready.min)} ms`),
     figure("footprint", "idle RSS of the whole process tree after start (median)", rss.p50, "MB", ["<", 120], `${median.processes} process(es): ${median.each.map((b) => Math.round(b / MB)).join(" + ")} MB, ${o.settle} s after healthy`),
+    figure("footprint", "RSS of the tree once a page has been served (median)", summarize(runs.map((r) => r.pageRss / MB)).p50, "MB", null, `GET /login → ${median.pageStatus}, ${median.pageProcesses} process(es), ${o.settle} s later`),
   ];
 }
 

@@ -80,6 +80,7 @@ const SUMMARY = [
   { label: "  server CPU per refusal", target: "≤ 0.1 ms", section: "junk", name: /^oversize bodies .*: server CPU per refusal$/, snac2: "—", before: "—" },
   { label: "real DMs' p99 under the junk flood", target: "< 50 ms", section: "junk", name: "  real DMs latency p99", snac2: "—", before: "—" },
   { label: "idle RSS of the whole tree after start", target: "< 120 MB", section: "footprint", name: "idle RSS of the whole process tree after start (median)", snac2: "—", before: "~290 MB (2 processes)" },
+  { label: "RSS of the tree once a page has been served", target: "—", section: "footprint", name: "RSS of the tree once a page has been served (median)", snac2: "—", before: "—" },
   { label: "RSS of the tree during the inbox benchmark", target: "< 200 MB", section: "inbox", name: "RSS of the tree under inbox load (peak)", snac2: "17 MB", before: "~540 MB" },
   { label: "`moiety serve` → healthy", target: "< 1,500 ms", section: "footprint", name: "`moiety serve` → healthy (median)", snac2: "—", before: "1.6–2.3 s (issue 7)" },
 ];
