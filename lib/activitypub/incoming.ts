@@ -110,8 +110,23 @@ function knownTermMap(map: JsonObject, prefixes: Record<string, string>): boolea
   return true;
 }
 
+/** Answers for the context values seen last: a server sends the same one with every activity. */
+const answers = new Map<string, boolean>();
+const ANSWERS_KEPT = 64;
+
 /** Whether every entry of one `@context` value is known (see the top of this file). */
 export function knownContext(context: unknown): boolean {
+  const key = typeof context === "string" ? context : JSON.stringify(context);
+  let known = answers.get(key);
+  if (known === undefined) {
+    known = checkContext(context);
+    if (answers.size >= ANSWERS_KEPT) answers.delete(answers.keys().next().value!);
+    answers.set(key, known);
+  }
+  return known;
+}
+
+function checkContext(context: unknown): boolean {
   const entries = Array.isArray(context) ? context : [context];
   if (entries.length === 0) return false;
   // Prefixes defined anywhere in the inline maps: JSON-LD does not care about their order.
@@ -134,14 +149,23 @@ export function knownContext(context: unknown): boolean {
  */
 export function contextsKnown(activity: unknown): boolean {
   if (!isObject(activity) || activity["@context"] === undefined || !knownContext(activity["@context"])) return false;
-  const walk = (value: unknown, depth: number): boolean => {
-    if (depth > 32) return false;
-    if (Array.isArray(value)) return value.every((v) => walk(v, depth + 1));
-    if (!isObject(value)) return true;
-    if (value["@context"] !== undefined && !knownContext(value["@context"])) return false;
-    return Object.entries(value).every(([k, v]) => k === "@context" || walk(v, depth + 1));
-  };
-  return Object.entries(activity).every(([k, v]) => k === "@context" || walk(v, 1));
+  for (const key in activity) if (key !== "@context" && unknownWithin(activity[key], 1)) return false;
+  return true;
+}
+
+/** An embedded `@context` not known, or nesting too deep to look through. Loops, not entries(): this runs on every activity. */
+function unknownWithin(value: unknown, depth: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (depth > 32) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (unknownWithin(v, depth + 1)) return true;
+    return false;
+  }
+  const object = value as JsonObject;
+  for (const key in object) {
+    if (key === "@context" ? !knownContext(object[key]) : unknownWithin(object[key], depth + 1)) return true;
+  }
+  return false;
 }
 
 export type IncomingActivity =
