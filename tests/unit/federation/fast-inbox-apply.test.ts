@@ -197,7 +197,7 @@ describe("the fast inbox's apply step", () => {
     expect(count("Follow") + count("QueueMessage")).toBe(0);
   });
 
-  it("costs little CPU per DM (printed, not asserted)", () => {
+  it("stores 2,000 DMs in batches; their CPU per DM is printed for the record, not asserted", () => {
     addActor(SENDER);
     const N = 2000;
     for (let i = 0; i < N; i++) accept(dm(1000 + i, `message number ${i} for the measurement`));
@@ -211,5 +211,5 @@ describe("the fast inbox's apply step", () => {
     console.log(
       `fast inbox apply: ${N} DMs in ${ms.toFixed(0)} ms wall, ${((used.user + used.system) / 1000 / N).toFixed(3)} ms CPU per DM (batches of 64, in-memory database)`,
     );
-  });
+  }, 120_000);
 });
