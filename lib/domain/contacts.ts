@@ -1,5 +1,7 @@
 import { db, writeTransaction } from "../db";
 import type { RemoteActor } from "../generated/prisma/client";
+import { blockedSteps, cachedActorSteps, markActorGoneSteps, type CachedActor } from "./incoming-store";
+import { runAsync } from "./sql-steps";
 
 // Remote people: the cached actor documents, follows both ways, and blocks.
 
@@ -35,14 +37,8 @@ export async function getRemoteActor(id: string): Promise<RemoteActor | null> {
 }
 
 /** What the inbox needs of a cached actor, read with one plain query (it runs for every incoming DM). */
-export async function getCachedActor(id: string): Promise<{ id: string; followersUrl: string | null; gone: boolean; fetchedAt: Date } | null> {
-  const rows = await db().$queryRawUnsafe<{ id: string; followersUrl: string | null; gone: bigint | number | boolean; fetchedAt: Date | string }[]>(
-    `SELECT "id", "followersUrl", "gone", "fetchedAt" FROM "RemoteActor" WHERE "id" = ?`,
-    id,
-  );
-  const r = rows[0];
-  if (!r) return null;
-  return { id: r.id, followersUrl: r.followersUrl, gone: Boolean(Number(r.gone)), fetchedAt: r.fetchedAt instanceof Date ? r.fetchedAt : new Date(r.fetchedAt) };
+export async function getCachedActor(id: string): Promise<CachedActor | null> {
+  return runAsync(db(), cachedActorSteps(id));
 }
 
 export async function findRemoteActorByHandle(handle: string): Promise<RemoteActor | null> {
@@ -51,10 +47,7 @@ export async function findRemoteActorByHandle(handle: string): Promise<RemoteAct
 
 /** The actor deleted itself: forget follows, keep messages (they are the owner's record). */
 export async function markActorGone(id: string): Promise<void> {
-  await db().$transaction([
-    db().remoteActor.updateMany({ where: { id }, data: { gone: true } }),
-    db().follow.deleteMany({ where: { actorId: id } }),
-  ]);
+  await writeTransaction((tx) => runAsync(tx, markActorGoneSteps(id)));
 }
 
 // ── follows ──
@@ -132,22 +125,6 @@ export async function listBlocks() {
 
 /** Is this actor (or its whole domain) blocked? Subdomains of a blocked domain count too. */
 export async function isBlocked(actorOrUrl: string): Promise<boolean> {
-  let host: string;
-  try {
-    host = new URL(actorOrUrl).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  const parts = host.split(".");
-  const domains = parts.map((_, i) => parts.slice(i).join(".")).filter((d) => d.includes(".") || d === host);
-  const withPort = new URL(actorOrUrl).host.toLowerCase();
-  const values = [...new Set([...domains, withPort])];
-  // Plain SQL: every inbox POST asks this at least twice, and Prisma's query
-  // building costs more than the lookup (two probes of the kind+value index).
-  const hit = await db().$queryRawUnsafe<unknown[]>(
-    `SELECT 1 FROM "Block" WHERE ("kind" = 'actor' AND "value" = ?) OR ("kind" = 'domain' AND "value" IN (${values.map(() => "?").join(", ")})) LIMIT 1`,
-    actorOrUrl,
-    ...values,
-  );
-  return hit.length > 0;
+  // Plain SQL: every inbox POST asks this at least twice, and Prisma's query building costs more than the lookup.
+  return runAsync(db(), blockedSteps(actorOrUrl));
 }

@@ -1,177 +1,29 @@
 import { db, writeTransaction } from "../db";
-import { participantKey, type ThreadRef } from "../activitypub/conversation";
-import { newId } from "./ids";
+import { participantKey } from "../activitypub/conversation";
+import {
+  addRefsSteps,
+  createConversationSteps,
+  deleteIncomingSteps,
+  editIncomingSteps,
+  findConversationSteps,
+  storeIncomingSteps,
+  type Edit,
+  type IncomingMessage,
+  type Stored,
+} from "./incoming-store";
+import { runAsync } from "./sql-steps";
 
-// Conversations and their messages. Grouping follows lib/activitypub/conversation.ts:
-// context/conversation first, then the inReplyTo chain, always for the same
-// participant set; failing those, the newest conversation with exactly these
-// people (a messenger keeps one chat per group of people).
-
-const MAX_TEXT = 100_000;
-
-type Tx = Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0];
-
-/**
- * The conversation these refs (in order) or, failing them, these people lead
- * to, and the context/conversation URI that matched (already stored, so it
- * need not be added again). Plain SQL: this runs for every incoming DM, and
- * Prisma's query building costs more than these index lookups.
- */
-async function findConversation(tx: Tx, refs: ThreadRef[], key: string): Promise<{ id: string; via: string | null } | null> {
-  for (const ref of refs) {
-    if (ref.kind === "inReplyTo") {
-      const parent = await tx.$queryRawUnsafe<{ id: string }[]>(
-        `SELECT c."id" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE m."objectId" = ? AND c."participantKey" = ?`,
-        ref.id,
-        key,
-      );
-      if (parent[0]) return { id: parent[0].id, via: null };
-    } else {
-      const hit = await tx.$queryRawUnsafe<{ id: string }[]>(
-        `SELECT r."conversationId" AS "id" FROM "ConversationRef" r JOIN "Conversation" c ON c."id" = r."conversationId"
-          WHERE r."uri" = ? AND c."participantKey" = ? LIMIT 1`,
-        ref.id,
-        key,
-      );
-      if (hit[0]) return { id: hit[0].id, via: ref.id };
-    }
-  }
-  const byPeople = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT "id" FROM "Conversation" WHERE "participantKey" = ? ORDER BY "lastMessageAt" DESC LIMIT 1`,
-    key,
-  );
-  return byPeople[0] ? { id: byPeople[0].id, via: null } : null;
-}
-
-/** Does the owner follow this actor (accepted or asked), or has the owner written in a conversation with them? */
-async function ownerKnows(tx: Tx, actorId: string): Promise<boolean> {
-  const rows = await tx.$queryRawUnsafe<{ known: bigint | number }[]>(
-    `SELECT EXISTS (SELECT 1 FROM "Follow" WHERE "direction" = 'out' AND "actorId" = ?)
-         OR EXISTS (SELECT 1 FROM "ConversationParticipant" p JOIN "Message" m ON m."conversationId" = p."conversationId"
-                     WHERE p."actorId" = ? AND m."direction" = 'out') AS "known"`,
-    actorId,
-    actorId,
-  );
-  return Number(rows[0]?.known ?? 0) === 1;
-}
-
-async function createConversation(tx: Tx, participants: string[], key: string, at: Date, isRequest: boolean) {
-  const id = newId();
-  await tx.conversation.create({
-    data: {
-      id,
-      participantKey: key,
-      lastMessageAt: at,
-      isRequest,
-      participants: { create: participants.map((actorId) => ({ actorId })) },
-    },
-  });
-  return id;
-}
-
-async function addRefs(tx: Tx, conversationId: string, uris: string[]) {
-  for (const uri of uris) {
-    await tx.$executeRawUnsafe(`INSERT INTO "ConversationRef" ("uri", "conversationId") VALUES (?, ?) ON CONFLICT DO NOTHING`, uri, conversationId);
-  }
-}
-
-export type IncomingMessage = {
-  objectId: string;
-  authorId: string;
-  /** Everyone in it except the owner (author included). */
-  participants: string[];
-  refs: ThreadRef[];
-  inReplyTo: string | null;
-  html: string;
-  text: string;
-  summary: string | null;
-  attachments: unknown[];
-  published: Date;
-  /**
-   * A stranger: neither followed by the owner nor written to before. Only
-   * matters when the DM starts a conversation; left out, it is worked out
-   * then (inside the transaction) from the author.
-   */
-  isRequest?: boolean;
-};
-
-/** Store an incoming DM once; a repeat of the same object id is ignored. Returns the message id. */
-export async function storeIncomingMessage(m: IncomingMessage): Promise<{ messageId: string; conversationId: string; created: boolean }> {
-  const key = participantKey(m.participants);
-  return writeTransaction(async (tx) => {
-    const existing = await tx.$queryRawUnsafe<{ id: string; conversationId: string }[]>(
-      `SELECT "id", "conversationId" FROM "Message" WHERE "objectId" = ?`,
-      m.objectId,
-    );
-    if (existing[0]) return { messageId: existing[0].id, conversationId: existing[0].conversationId, created: false };
-    const found = await findConversation(tx, m.refs, key);
-    const conversationId =
-      found?.id ??
-      (await createConversation(tx, m.participants, key, m.published, m.isRequest ?? !(await ownerKnows(tx, m.authorId))));
-    await addRefs(
-      tx,
-      conversationId,
-      m.refs.filter((r) => r.kind !== "inReplyTo" && r.id !== found?.via).map((r) => r.id),
-    );
-    const id = newId();
-    await tx.$executeRawUnsafe(
-      `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt")
-       VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id,
-      conversationId,
-      m.objectId,
-      m.authorId,
-      m.inReplyTo,
-      m.html.slice(0, MAX_TEXT * 2),
-      m.text.slice(0, MAX_TEXT),
-      m.summary,
-      JSON.stringify(m.attachments),
-      m.published,
-      new Date(),
-    );
-    // Dates are stored as ISO-8601 text in one fixed form, so they compare as text.
-    await tx.$executeRawUnsafe(
-      `UPDATE "Conversation" SET "unreadCount" = "unreadCount" + 1, "archived" = 0,
-              "lastMessageAt" = CASE WHEN "lastMessageAt" < ? THEN ? ELSE "lastMessageAt" END
-        WHERE "id" = ?`,
-      m.published,
-      m.published,
-      conversationId,
-    );
-    // The Mastodon API's "mention" (lib/api/notifications.ts), in the same transaction as the DM it announces.
-    await tx.$executeRawUnsafe(`INSERT INTO "Notification" ("type", "actorId", "messageId", "createdAt") VALUES ('mention', ?, ?, ?)`, m.authorId, id, new Date());
-    return { messageId: id, conversationId, created: true };
-  });
-}
-
-/** Apply an Update: only a later `updated` counts, and only from the original author. */
-export async function editIncomingMessage(objectId: string, authorId: string, edit: { html: string; text: string; summary: string | null; attachments: unknown[]; updated: Date }): Promise<boolean> {
-  const msg = await db().message.findUnique({ where: { objectId } });
-  if (!msg || msg.authorId !== authorId || msg.deletedAt) return false;
-  if (msg.updated && msg.updated >= edit.updated) return false;
-  if (edit.updated <= msg.published) return false;
-  await db().message.update({
-    where: { id: msg.id },
-    data: { html: edit.html, text: edit.text.slice(0, MAX_TEXT), summary: edit.summary, attachments: JSON.stringify(edit.attachments), updated: edit.updated },
-  });
-  return true;
-}
-
-/** A Delete: the content goes, a marker stays. Only the author's own server may delete. */
-export async function deleteIncomingMessage(objectId: string, authorId: string, at: Date): Promise<boolean> {
-  const msg = await db().message.findUnique({ where: { objectId } });
-  if (!msg || msg.authorId !== authorId || msg.deletedAt) return false;
-  await db().message.update({ where: { id: msg.id }, data: { html: "", text: "", summary: null, attachments: "[]", deletedAt: at } });
-  return true;
-}
+// Conversations and their messages. What an incoming DM writes, and how a
+// conversation is found, are SQL steps in lib/domain/incoming-store.ts, shared
+// with the fast inbox worker.
 
 /** The conversation an outgoing message goes into: an existing one (reply) or the one for these people. */
 export async function conversationForOutgoing(participants: string[], at: Date): Promise<{ id: string; created: boolean }> {
   const key = participantKey(participants);
   return writeTransaction(async (tx) => {
-    const found = await findConversation(tx, [], key);
+    const found = await runAsync(tx, findConversationSteps([], key));
     if (found) return { id: found.id, created: false };
-    return { id: await createConversation(tx, participants, key, at, false), created: true };
+    return { id: await runAsync(tx, createConversationSteps(participants, key, at, false, new Date())), created: true };
   });
 }
 
@@ -185,7 +37,22 @@ export async function getConversation(id: string) {
 }
 
 export async function addConversationRef(conversationId: string, uri: string) {
-  await writeTransaction((tx) => addRefs(tx, conversationId, [uri]));
+  await runAsync(db(), addRefsSteps(conversationId, [uri]));
+}
+
+/** Store an incoming DM once (lib/domain/incoming-store.ts); a repeat of the same object id is ignored. */
+export async function storeIncomingMessage(m: IncomingMessage): Promise<Stored> {
+  return writeTransaction((tx) => runAsync(tx, storeIncomingSteps(m)));
+}
+
+/** Apply an Update: only a later `updated` counts, and only from the original author. */
+export async function editIncomingMessage(objectId: string, authorId: string, edit: Edit): Promise<boolean> {
+  return writeTransaction((tx) => runAsync(tx, editIncomingSteps(objectId, authorId, edit)));
+}
+
+/** A Delete: the content goes, a marker stays. Only the author's own server may delete. */
+export async function deleteIncomingMessage(objectId: string, authorId: string, at: Date): Promise<boolean> {
+  return writeTransaction((tx) => runAsync(tx, deleteIncomingSteps(objectId, authorId, at)));
 }
 
 function actorSummary(actorId: string, actors: Map<string, { handle: string | null; name: string | null }>) {

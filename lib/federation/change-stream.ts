@@ -1,8 +1,9 @@
 import { deliveryEvents } from "./delivery";
+import { onInboxStored } from "./inbound/signal";
 
 // A Server-Sent-Events response fed by looking at the database: every second,
-// and at once when this process signals a change (deliveries, the inbox
-// worker). Other processes (the CLI) write too, so the database is the source
+// and at once when this process signals a change (deliveries, the fast inbox
+// worker storing messages). Other processes (the CLI) write too, so the database is the source
 // of truth and the signal only makes it quicker. One look runs at a time: a
 // signal during a look asks for another right after it. Used by the web UI's
 // /api/events and the Mastodon streaming API (lib/api/streaming.ts).
@@ -31,11 +32,13 @@ export function changeStream(request: Request, o: ChangeStreamOptions): Response
   let again = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let io: Look = { send: () => undefined, end: () => undefined };
+  let offStored = () => {};
 
   const close = () => {
     closed = true;
     clearTimeout(timer);
     deliveryEvents.off("updated", wake);
+    offStored();
   };
   const wake = () => {
     if (running) {
@@ -76,6 +79,7 @@ export function changeStream(request: Request, o: ChangeStreamOptions): Response
       };
       io.send(o.hello);
       deliveryEvents.on("updated", wake);
+      offStored = onInboxStored(wake);
       timer = setTimeout(tick, intervalMs);
     },
     cancel: close,

@@ -13,9 +13,7 @@ import {
   type Context,
   type InboxContext,
 } from "@fedify/fedify";
-import { isDirectMessage } from "../activitypub/addressing";
-import { extractDmContent } from "../activitypub/content";
-import { participantsOf, threadRefs } from "../activitypub/conversation";
+import { directMessageOf, editOf } from "../activitypub/incoming";
 import { idsOf, isObject, type JsonObject } from "../activitypub/values";
 import {
   getCachedActor,
@@ -27,6 +25,7 @@ import {
   type RemoteActor,
 } from "../domain/contacts";
 import { deleteIncomingMessage, editIncomingMessage, storeIncomingMessage } from "../domain/conversations";
+import { usableSender } from "../domain/incoming-store";
 import { getOwner } from "../domain/owner";
 import { getSetting } from "../domain/settings";
 import { fetchActorById, LookupError, rememberActor } from "./lookup";
@@ -83,19 +82,12 @@ async function senderOf(activity: Activity, ctx: Ctx): Promise<{ actor: Actor & 
   return row ? { actor: verified.actor, row } : null;
 }
 
-/**
- * How long a cached actor stands in for fetching the sender again when a DM
- * arrives. Fedify has already checked the signature with the sender's key,
- * and a profile change comes as Update{Person}, which refetches.
- */
-const DM_SENDER_CACHE_MS = 60 * 60_000;
-
 /** The sender of a DM: the cached actor while fresh, else fetched as senderOf does; null when blocked or unknown. */
 async function dmSenderOf(activity: Activity, ctx: Ctx): Promise<{ id: URL; followersUrl: string | null } | null> {
   if (!(await actorAsReceived(activity))) return null;
   const actorId = activity.actorId?.href;
   const cached = actorId ? await getCachedActor(actorId) : null;
-  if (cached && !cached.gone && Date.now() - cached.fetchedAt.getTime() < DM_SENDER_CACHE_MS) {
+  if (usableSender(cached)) {
     if (await isBlocked(cached.id)) return null;
     return { id: new URL(cached.id), followersUrl: cached.followersUrl };
   }
@@ -171,15 +163,6 @@ export async function onBlock(_ctx: Ctx, block: Block): Promise<void> {
   await removeFollow("out", actorId);
 }
 
-function audienceIncludes(activity: JsonObject, object: JsonObject, me: string): boolean {
-  const keys = ["to", "cc", "bto", "bcc", "audience"];
-  const addressed = keys.flatMap((k) => [...idsOf(object[k]), ...idsOf(activity[k])]);
-  const mentioned = (Array.isArray(object.tag) ? object.tag : object.tag ? [object.tag] : [])
-    .filter((t): t is JsonObject => isObject(t) && t.type === "Mention")
-    .map((t) => String(t.href ?? ""));
-  return addressed.includes(me) || mentioned.includes(me);
-}
-
 /** A Create: a DM for the owner is stored; anything public or for followers is not a DM and is ignored. */
 export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
   const me = await ownerActorUrl();
@@ -188,33 +171,14 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
   if (!object?.id) return;
   const activityJson = await raw(create);
   const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
-  const full = { ...activityJson, object: objectJson };
   const sender = await dmSenderOf(create, ctx);
   if (!sender) return;
-  // The object must come from the sender's own server (no forged attribution).
-  const author = idsOf(objectJson.attributedTo)[0] ?? sender.id.href;
-  if (author !== sender.id.href || object.id.host !== sender.id.host) return;
-  const followers = sender.followersUrl ? [sender.followersUrl] : [];
-  if (!isDirectMessage(full, { followersCollections: followers })) return;
-  if (!audienceIncludes(activityJson, objectJson, me)) return;
-
-  const participants = participantsOf(objectJson, activityJson).filter((p) => p !== me);
-  const content = extractDmContent(objectJson);
-  const published = typeof objectJson.published === "string" && !Number.isNaN(Date.parse(objectJson.published)) ? new Date(objectJson.published) : new Date();
-  await storeIncomingMessage({
-    objectId: object.id.href,
-    authorId: sender.id.href,
-    participants,
-    refs: threadRefs(objectJson),
-    inReplyTo: idsOf(objectJson.inReplyTo)[0] ?? null,
-    html: content.html,
-    text: content.text,
-    summary: content.contentWarning,
-    attachments: content.attachments,
-    published: published > new Date(Date.now() + 5 * 60_000) ? new Date() : published,
-    // isRequest left out: worked out only if this DM starts a conversation
-    // (a stranger: the owner neither follows nor has written to the sender).
-  });
+  // The same rules as the fast inbox's (lib/activitypub/incoming.ts): the sender's own, private, for the owner.
+  const dm = directMessageOf({ activity: activityJson, object: objectJson, objectId: object.id.href, sender: { id: sender.id.href, followersUrl: sender.followersUrl }, me });
+  if (!dm) return;
+  // isRequest left out: worked out only if this DM starts a conversation
+  // (a stranger: the owner neither follows nor has written to the sender).
+  await storeIncomingMessage(dm);
   // Its pushes were queued with it (a trigger on Notification); send them now rather than at the next poll.
   wakePushWorker();
 }
@@ -228,16 +192,9 @@ export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {
   if (!object?.id) return;
   if (isActor(object)) return; // Update{Person}: rememberActor above already refreshed the cache
   const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
-  const updated = typeof objectJson.updated === "string" ? new Date(objectJson.updated) : null;
-  if (!updated || Number.isNaN(updated.getTime())) return;
-  const content = extractDmContent(objectJson);
-  await editIncomingMessage(object.id.href, sender.id.href, {
-    html: content.html,
-    text: content.text,
-    summary: content.contentWarning,
-    attachments: content.attachments,
-    updated,
-  });
+  const edit = editOf(objectJson);
+  if (!edit) return;
+  await editIncomingMessage(object.id.href, sender.id.href, edit);
 }
 
 export async function onDelete(_ctx: Ctx, del: Delete): Promise<void> {

@@ -4,6 +4,7 @@ import { env } from "../env";
 import { pushJob, type PushTarget } from "../domain/push-notify";
 import type { PushPayload } from "../domain/push-payload";
 import { vapidKeys } from "../domain/vapid";
+import { onInboxStored } from "./inbound/signal";
 import { wakeUp } from "./message-queue";
 import { runLanes } from "./worker-lanes";
 import { classifyPushError, classifyPushResponse, pushRetryAt, type PushOutcome } from "./push-response";
@@ -40,6 +41,9 @@ type Claimed = { id: number; attempts: number; createdAt: Date };
 
 /** Send queued pushes until `signal` aborts; resolves once the POSTs in flight are done. */
 export async function startPushWorker(opts: { signal: AbortSignal; concurrency?: number }): Promise<void> {
+  // Messages the fast inbox's worker stored in this process queued their pushes with them.
+  const off = onInboxStored(wakePushWorker);
+  opts.signal.addEventListener("abort", off, { once: true });
   await runLanes({ name: "push", channel: WAKE_CHANNEL, concurrency: opts.concurrency ?? 2, pollIntervalMs: POLL_INTERVAL_MS, signal: opts.signal, claim: claimNext, handle });
 }
 

@@ -1,9 +1,31 @@
 import type Database from "better-sqlite3";
+import { isDirectMessage } from "../../activitypub/addressing";
+import { audienceIncludes, contextsKnown, directMessageOf, editOf, readIncoming } from "../../activitypub/incoming";
+import type { JsonObject } from "../../activitypub/values";
+import {
+  blockedSteps,
+  cachedActorSteps,
+  deleteIncomingSteps,
+  editIncomingSteps,
+  markActorGoneSteps,
+  messageExistsSteps,
+  ownerUsernameSteps,
+  storeIncomingSteps,
+  usableSender,
+} from "../../domain/incoming-store";
+import { runSync } from "../../domain/sql-steps";
+import { actorUrl } from "../paths";
 import { handToFedify } from "./hand-over";
 
 // How one accepted activity is applied, inside the worker's transaction.
-// Synchronous: nothing here may fetch or wait; what needs the network goes to
-// Fedify's queue.
+// Synchronous: nothing here may fetch or wait. The common case — a Create,
+// Update or Delete of a DM in compact JSON with known contexts, from a sender
+// whose actor is cached — is applied here with the same rules and the same
+// SQL steps as Fedify's listeners (lib/federation/inbox-listeners.ts, through
+// lib/activitypub/incoming.ts and lib/domain/incoming-store.ts). What is
+// certain to change nothing is dropped ("ignored"), with no fetch: edits and
+// deletes of messages never stored here (delete storms), posts that are not
+// DMs for the owner, blocked senders. Anything else goes to Fedify's queue.
 
 export type InboxRow = {
   seq: number;
@@ -20,6 +42,66 @@ export type InboxRow = {
 export type Outcome = "stored" | "ignored" | "fedify";
 
 export function applyActivity(db: Database.Database, row: InboxRow): Outcome {
-  handToFedify(db, { activity: JSON.parse(row.body), actorId: row.actorId, recipient: row.recipient });
+  const activity: unknown = JSON.parse(row.body);
+  const outcome = applyHere(db, row, activity);
+  if (outcome) return outcome;
+  handToFedify(db, { activity, actorId: row.actorId, recipient: row.recipient });
   return "fedify";
+}
+
+/** The owner's actor URL, once there is an owner (the username never changes after setup). */
+let ownerUrl: string | null = null;
+
+function ownerActor(db: Database.Database): string | null {
+  if (ownerUrl) return ownerUrl;
+  const username = runSync(db, ownerUsernameSteps());
+  if (username) ownerUrl = actorUrl(username);
+  return ownerUrl;
+}
+
+/** The sender as the listeners would take it from the cache; "blocked"; or null when only a fetch could tell. */
+function senderOf(db: Database.Database, actorId: string): { id: string; followersUrl: string | null } | "blocked" | null {
+  if (runSync(db, blockedSteps(actorId))) return "blocked";
+  const cached = runSync(db, cachedActorSteps(actorId));
+  return usableSender(cached) ? { id: new URL(cached.id).href, followersUrl: cached.followersUrl } : null;
+}
+
+/** The outcome when the activity was applied here, null when it is Fedify's to handle. */
+function applyHere(db: Database.Database, row: InboxRow, activity: unknown): Outcome | null {
+  if (!contextsKnown(activity)) return null;
+  const incoming = readIncoming(activity);
+  if (incoming.kind === "unhandled") return null;
+  // The accept step checked that the signer is the activity's actor; an activity claiming someone else changes nothing.
+  if (incoming.actorId !== row.actorId) return "ignored";
+
+  if (incoming.kind === "delete") {
+    const { actorId, objectId } = incoming;
+    if (objectId === actorId) return runSync(db, markActorGoneSteps(actorId)) ? "stored" : "ignored";
+    // Only the author's server can delete its notes; a Delete's addressing is ignored.
+    if (new URL(objectId).host !== new URL(actorId).host) return "ignored";
+    return runSync(db, deleteIncomingSteps(objectId, actorId, new Date())) ? "stored" : "ignored";
+  }
+
+  if (incoming.kind === "update") {
+    if (!runSync(db, messageExistsSteps(incoming.objectId))) return "ignored";
+    const sender = senderOf(db, incoming.actorId);
+    if (sender === "blocked") return "ignored";
+    if (!sender) return null;
+    const edit = editOf(incoming.object);
+    if (!edit) return "ignored";
+    return runSync(db, editIncomingSteps(incoming.objectId, sender.id, edit)) ? "stored" : "ignored";
+  }
+
+  const me = ownerActor(db);
+  if (!me) return "ignored";
+  const { activity: json, object, objectId } = incoming;
+  // Not a DM for the owner, whoever sent it: nothing to store, so nothing to fetch
+  // (a sender's followers collection can only make a post less private).
+  if (!isDirectMessage({ ...json, object }) || !audienceIncludes(json, object, me)) return "ignored";
+  const sender = senderOf(db, incoming.actorId);
+  if (sender === "blocked") return "ignored";
+  if (!sender) return null;
+  const dm = directMessageOf({ activity: json as JsonObject, object, objectId, sender, me });
+  if (!dm) return "ignored";
+  return runSync(db, storeIncomingSteps(dm)).created ? "stored" : "ignored";
 }

@@ -1,10 +1,12 @@
 // Wake-ups inside the front process: the inbox writer tells the worker that
 // activities were committed; the worker tells whoever runs the Fedify queue
-// that it handed something over. Plain callbacks on globalThis, so a module
+// that it handed something over, and the push worker and open change streams
+// (lib/federation/change-stream.ts) that it stored messages — those in
+// another process see the rows at their next poll instead. Plain callbacks on globalThis, so a module
 // loaded twice (tsx and a bundle) still reaches the same listeners.
 
 type Listener = () => void;
-type Signals = { committed: Set<Listener>; handedOver: Set<Listener> };
+type Signals = { committed: Set<Listener>; handedOver: Set<Listener>; stored?: Set<Listener> };
 
 const g = globalThis as typeof globalThis & { __moietyInboundSignals?: Signals };
 const signals: Signals = (g.__moietyInboundSignals ??= { committed: new Set(), handedOver: new Set() });
@@ -25,4 +27,13 @@ export function onHandedToFedify(fn: Listener): () => void {
 
 export function handedToFedify(): void {
   for (const fn of signals.handedOver) fn();
+}
+
+export function onInboxStored(fn: Listener): () => void {
+  (signals.stored ??= new Set()).add(fn);
+  return () => signals.stored?.delete(fn);
+}
+
+export function inboxStored(): void {
+  for (const fn of signals.stored ?? []) fn();
 }

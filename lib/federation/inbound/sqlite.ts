@@ -25,6 +25,4 @@ export function closeInboundDb(): void {
 }
 
 /** Prisma's text form of a DateTime in SQLite, so the app reads these rows like its own. */
-export function sqlTime(d: Date): string {
-  return d.toISOString().replace("Z", "+00:00");
-}
+export { sqlTime } from "../../domain/sql-steps";

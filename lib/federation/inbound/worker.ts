@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { applyActivity, type InboxRow, type Outcome } from "./apply";
-import { handedToFedify, onInboxCommitted } from "./signal";
+import { handedToFedify, inboxStored, onInboxCommitted } from "./signal";
 import { inboundDb, sqlTime } from "./sqlite";
 
 // The fast inbox's worker, in the front process: it takes accepted activities
@@ -46,6 +46,7 @@ export type BatchResult = { rows: number; outcomes: Record<string, number> };
 export function applyPendingBatch(db: Database.Database, s: Statements = statements(db), limit = BATCH): BatchResult {
   const outcomes: Record<string, number> = {};
   let handedOver = false;
+  let stored = false;
   const rows = db.transaction(() => {
     const rows = s.claim.all(limit);
     const now = sqlTime(new Date());
@@ -65,6 +66,7 @@ export function applyPendingBatch(db: Database.Database, s: Statements = stateme
         outcome = `error: ${message}`.slice(0, 500);
       }
       if (outcome === "fedify") handedOver = true;
+      if (outcome === "stored") stored = true;
       s.done.run(now, outcome, row.seq);
       const key = outcome.startsWith("error") ? "error" : outcome;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
@@ -72,6 +74,7 @@ export function applyPendingBatch(db: Database.Database, s: Statements = stateme
     return rows;
   }).immediate();
   if (handedOver) handedToFedify();
+  if (stored) inboxStored();
   return { rows: rows.length, outcomes };
 }
 
