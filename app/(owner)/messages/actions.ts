@@ -10,7 +10,9 @@ import { getConversation } from "@/lib/domain/conversations";
 import { acceptRequest, deleteConversation, markRead, ownMessageText, setArchived } from "@/lib/domain/inbox";
 import { retryDelivery } from "@/lib/federation/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
-import { blockActor, deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError, MAX_DM_TEXT } from "@/lib/federation/outgoing";
+import { deleteDirectMessage, editDirectMessage, MAX_DM_TEXT, sendDirectMessage } from "@/lib/domain/direct-messages";
+import { blockActor } from "@/lib/domain/follows";
+import { SendError } from "@/lib/domain/sending";
 
 // Every action checks the owner itself (requireOwner), parses its input with
 // zod, and answers {ok:false, error} with a sentence instead of throwing.

@@ -6,7 +6,8 @@ import { requireOwner } from "@/lib/auth";
 import { addBlock, removeBlock } from "@/lib/domain/contacts";
 import { blockedServerSchema } from "@/lib/domain/validation";
 import { LookupError } from "@/lib/federation/lookup";
-import { approveFollower, blockActor, followActor, rejectFollower, SendError, unfollowActor } from "@/lib/federation/outgoing";
+import { approveFollower, blockActor, followActor, rejectFollower, unfollowActor } from "@/lib/domain/follows";
+import { SendError } from "@/lib/domain/sending";
 
 export type PeopleResult = { ok: true; message: string } | { ok: false; error: string };
 

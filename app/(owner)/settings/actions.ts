@@ -4,13 +4,12 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { requireOwner, requestClientAddress } from "@/lib/auth";
 import { changePassword } from "@/lib/domain/owner";
-import { saveProfile } from "@/lib/domain/profile";
+import { broadcastProfileUpdate, saveProfile } from "@/lib/domain/profile";
 import { throttledPasswordCheck } from "@/lib/domain/login-throttle";
 import { verifyPassword } from "@/lib/domain/password";
 import { setSetting } from "@/lib/domain/settings";
 import { changePasswordSchema, fieldErrors, type FieldErrors } from "@/lib/domain/validation";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
-import { broadcastProfileUpdate } from "@/lib/federation/outgoing";
 
 export type ChangePasswordResult = { ok: true } | { ok: false; errors: FieldErrors };
 
