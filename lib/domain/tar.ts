@@ -158,6 +158,11 @@ export async function readTar(source: AsyncIterable<Uint8Array> | Iterable<Uint8
       entry.resume();
     }
   });
+  // After the end-of-archive blocks node-tar keeps every further byte in one
+  // growing buffer; the rest is still read (the caller's cap counts it, so
+  // gigabytes hidden there are refused) but no longer handed over.
+  let sawEnd = false;
+  parser.on("eof", () => (sawEnd = true));
   const done = new Promise<void>((resolve) => {
     parser.on("end", () => resolve());
     parser.on("error", () => resolve());
@@ -172,6 +177,7 @@ export async function readTar(source: AsyncIterable<Uint8Array> | Iterable<Uint8
       first = false;
       if (buf[0] === 0x1f && buf[1] === 0x8b) throw new TarFormatError("not a tar archive (a compressed stream inside)");
     }
+    if (sawEnd) continue;
     if (!parser.write(buf) && !failure) await new Promise((resolve) => parser.once("drain", resolve));
     if (failure) break;
   }
