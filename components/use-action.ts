@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-import { fail, type ActionResult } from "@/lib/action-result";
+import { fail, type SomeActionResult } from "@/lib/action-result";
 
 /**
  * Run a server action from a button: busy while it runs, its error (or a
@@ -14,7 +14,7 @@ export function useAction() {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const run = async (work: () => Promise<ActionResult<unknown>>, opts: { then?: string; onDone?: () => void } = {}) => {
+  const run = async (work: () => Promise<SomeActionResult>, opts: { then?: string; onDone?: () => void } = {}) => {
     setBusy(true);
     setError(null);
     const r = await work().catch(() => fail("Could not reach the server."));

@@ -14,12 +14,19 @@ export type ActionFailure = {
   fields?: FieldErrors;
 };
 
-export type ActionResult<T = undefined> = { ok: true; value: T } | ActionFailure;
+/** Success; an action with nothing to tell answers just `{ ok: true }`. */
+export type ActionSuccess<T> = [T] extends [undefined] ? { ok: true; value?: undefined } : { ok: true; value: T };
 
-export function ok(): ActionResult<undefined>;
+export type ActionResult<T = undefined> = ActionSuccess<T> | ActionFailure;
+
+/** Any action's result, for code that only needs to know whether it worked (components/use-action.ts). */
+export type SomeActionResult = { ok: true; value?: unknown } | ActionFailure;
+
+export function ok(): ActionResult;
 export function ok<T>(value: T): ActionResult<T>;
-export function ok<T>(value?: T): ActionResult<T | undefined> {
-  return { ok: true, value };
+export function ok<T>(...value: [T?]): ActionResult<T> {
+  // No `value: undefined` key: React's action encoding would send it as "$undefined".
+  return (value.length === 0 ? { ok: true } : { ok: true, value: value[0] }) as ActionResult<T>;
 }
 
 export function fail(error: string): ActionFailure {

@@ -20,7 +20,7 @@ function serverActionFiles(dir: string, out: string[] = []): string[] {
 
 describe("action results", () => {
   it("give forms the same messages as before: per field, or one above the form", () => {
-    expect(ok()).toEqual({ ok: true, value: undefined });
+    expect(ok()).toStrictEqual({ ok: true });
     expect(ok("c1")).toEqual({ ok: true, value: "c1" });
     expect(formErrors(fail("Invalid value."))).toEqual({ form: "Invalid value." });
     const fields = { displayName: "Too long.", bio: "Too long too." };
