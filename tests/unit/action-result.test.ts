@@ -29,7 +29,7 @@ describe("action results", () => {
     expect(failFields({ code: "Wrong code.", form: "Closed." }).error).toBe("Closed.");
   });
 
-  it("are what every server action answers, and each checks the owner first (setup excepted: no owner exists yet)", () => {
+  it("are what every server action answers, and each checks the owner first (setup excepted: no owner exists yet)", { timeout: 60_000 }, () => {
     const files = [...serverActionFiles(path.join(ROOT, "app")), ...serverActionFiles(path.join(ROOT, "components"))];
     expect(files.length).toBeGreaterThanOrEqual(9);
     const unchecked: string[] = [];
