@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { checkAddressAction } from "@/app/(owner)/settings/address-check";
+import { fail } from "@/lib/action-result";
 import type { Report } from "@/lib/federation/self-check";
 import { Button } from "./button";
 
@@ -27,9 +28,9 @@ export function AddressCheck() {
         onClick={async () => {
           setBusy(true);
           setError(null);
-          const r = await checkAddressAction().catch(() => ({ ok: false as const, error: "Could not reach the server." }));
+          const r = await checkAddressAction().catch(() => fail("Could not reach the server."));
           setBusy(false);
-          if (r.ok) setReport(r.report);
+          if (r.ok) setReport(r.value);
           else setError(r.error);
         }}
       >

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { deleteMessageAction, editMessageAction, messageTextAction } from "@/app/(owner)/messages/actions";
+import { fail } from "@/lib/action-result";
 import { useAction } from "./use-action";
 
 /** Edit (sends an Update) and delete with confirmation (sends a Delete) for the owner's own messages. */
@@ -14,10 +15,10 @@ export function MessageActions({ messageId }: { messageId: string }) {
   async function startEdit() {
     setBusy(true);
     setError(null);
-    const r = await messageTextAction(messageId).catch(() => ({ ok: false as const, error: "Could not reach the server." }));
+    const r = await messageTextAction(messageId).catch(() => fail("Could not reach the server."));
     setBusy(false);
     if (!r.ok) return setError(r.error);
-    setDraft(r.text);
+    setDraft(r.value);
     setMode("edit");
   }
 

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-type Result = { ok: boolean; error?: string };
+import { fail, type SomeActionResult } from "@/lib/action-result";
 
 /**
  * Run a server action from a button: busy while it runs, its error (or a
@@ -14,12 +14,12 @@ export function useAction() {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const run = async (work: () => Promise<Result>, opts: { then?: string; onDone?: () => void } = {}) => {
+  const run = async (work: () => Promise<SomeActionResult>, opts: { then?: string; onDone?: () => void } = {}) => {
     setBusy(true);
     setError(null);
-    const r: Result = await work().catch(() => ({ ok: false, error: "Could not reach the server." }));
+    const r = await work().catch(() => fail("Could not reach the server."));
     setBusy(false);
-    if (!r.ok) return setError(r.error ?? "That did not work.");
+    if (!r.ok) return setError(r.error);
     opts.onDone?.();
     if (opts.then) router.push(opts.then);
     router.refresh();

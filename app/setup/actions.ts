@@ -1,28 +1,26 @@
 "use server";
 
+import { fail, failFields, ok, type ActionResult } from "@/lib/action-result";
 import { requestClientAddress } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { ownerExists, OwnerExistsError } from "@/lib/domain/owner";
 import { runSetup, validateSetupFields } from "@/lib/domain/setup";
 import { checkSetupCode } from "@/lib/domain/setup-code";
-import { setupCodeSchema, type FieldErrors } from "@/lib/domain/validation";
+import { setupCodeSchema } from "@/lib/domain/validation";
 
 // Setup actions run before any owner exists, so they cannot check a session;
 // each one refuses once an owner exists, and only the setup code opens the door.
 
-export type StepResult = { ok: true } | { ok: false; errors: FieldErrors };
-export type FinishResult = { ok: true; username: string } | { ok: false; errors: FieldErrors };
+const CLOSED = fail(new OwnerExistsError().message);
+const FAILED = fail("Something went wrong on the server. Nothing was saved; please try again.");
 
-const CLOSED: StepResult = { ok: false, errors: { form: new OwnerExistsError().message } };
-const FAILED: StepResult = { ok: false, errors: { form: "Something went wrong on the server. Nothing was saved; please try again." } };
-
-export async function verifySetupCodeAction(code: string): Promise<StepResult> {
+export async function verifySetupCodeAction(code: string): Promise<ActionResult> {
   try {
     if (await ownerExists()) return CLOSED;
     const parsed = setupCodeSchema.safeParse(code);
-    if (!parsed.success) return { ok: false, errors: { code: parsed.error.issues[0].message } };
+    if (!parsed.success) return failFields({ code: parsed.error.issues[0].message });
     const check = await checkSetupCode(parsed.data, await requestClientAddress());
-    return check.ok ? { ok: true } : { ok: false, errors: { code: check.error } };
+    return check.ok ? ok() : failFields({ code: check.error });
   } catch (err) {
     console.error("setup: code check failed:", err);
     return FAILED;
@@ -34,10 +32,10 @@ export async function checkAccountAction(input: {
   displayName: string;
   password: string;
   confirmPassword: string;
-}): Promise<StepResult> {
+}): Promise<ActionResult> {
   if (await ownerExists()) return CLOSED;
   const result = validateSetupFields({ ...input, origin: env().origin });
-  return result.ok ? { ok: true } : { ok: false, errors: result.errors };
+  return result.ok ? ok() : failFields(result.errors);
 }
 
 function text(form: FormData, key: string): string {
@@ -45,7 +43,8 @@ function text(form: FormData, key: string): string {
   return typeof v === "string" ? v : "";
 }
 
-export async function finishSetupAction(form: FormData): Promise<FinishResult> {
+/** Answers the new owner's username, to log in with. */
+export async function finishSetupAction(form: FormData): Promise<ActionResult<string>> {
   try {
     const avatar = form.get("avatar");
     const avatarBytes = avatar instanceof File && avatar.size > 0 ? new Uint8Array(await avatar.arrayBuffer()) : null;
@@ -61,9 +60,9 @@ export async function finishSetupAction(form: FormData): Promise<FinishResult> {
       },
       { value: text(form, "code"), clientAddress: await requestClientAddress() },
     );
-    return result.ok ? { ok: true, username: result.owner.username } : result;
+    return result.ok ? ok(result.owner.username) : failFields(result.errors);
   } catch (err) {
     console.error("setup: finishing failed:", err);
-    return FAILED as FinishResult;
+    return FAILED;
   }
 }

@@ -7,6 +7,7 @@ import { Button } from "@/components/button";
 import { Address } from "@/components/address";
 import { Field } from "@/components/field";
 import { Notice } from "@/components/notice";
+import { formErrors } from "@/lib/action-result";
 import { usernameSchema } from "@/lib/domain/validation";
 import { checkAccountAction, finishSetupAction, verifySetupCodeAction } from "./actions";
 
@@ -75,7 +76,7 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
       if (r.ok) {
         setErrors({});
         setStep(1);
-      } else showErrors(r.errors);
+      } else showErrors(formErrors(r));
     });
 
   const submitAccount = () =>
@@ -84,7 +85,7 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
       if (r.ok) {
         setErrors({});
         setStep(3);
-      } else showErrors(r.errors);
+      } else showErrors(formErrors(r));
     });
 
   const finish = () =>
@@ -95,8 +96,8 @@ export function SetupWizard({ initialCode, host, origin, warnings }: Props) {
       form.set("bio", bio);
       if (avatar) form.set("avatar", avatar);
       const r = await finishSetupAction(form);
-      if (!r.ok) return showErrors(r.errors);
-      const login = await signIn("credentials", { username: r.username, password: account.password, redirect: false });
+      if (!r.ok) return showErrors(formErrors(r));
+      const login = await signIn("credentials", { username: r.value, password: account.password, redirect: false });
       if (!login?.ok) {
         router.replace("/login?setup=done");
         return;

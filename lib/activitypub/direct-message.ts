@@ -58,3 +58,37 @@ export function buildDirectMessage(input: DirectMessageInput, options?: Follower
   };
   return { note, create };
 }
+
+/**
+ * The Update for an edited DM: the Note as it was sent, with new content and
+ * `updated`, to the same audience (its `to`, never more). Returns the new Note
+ * too, stored as what the message now says.
+ */
+export function buildDirectMessageUpdate(input: { actor: string; objectId: string; sentNote: Record<string, unknown>; html: string; updated: Date }) {
+  const note: Record<string, unknown> = { ...input.sentNote, content: input.html, updated: input.updated.toISOString() };
+  const { "@context": context, ...noteBody } = note;
+  const update = {
+    "@context": context,
+    id: `${input.objectId}#updates/${input.updated.getTime()}`,
+    type: "Update",
+    actor: input.actor,
+    published: note.updated,
+    to: note.to,
+    cc: [],
+    object: noteBody,
+  };
+  return { note, update };
+}
+
+/** The Delete of a DM, a Tombstone, to the people who received it. */
+export function buildDirectMessageDelete(input: { actor: string; objectId: string; recipients: string[] }) {
+  return {
+    "@context": AS,
+    id: `${input.objectId}#delete`,
+    type: "Delete",
+    actor: input.actor,
+    to: input.recipients,
+    cc: [],
+    object: { id: input.objectId, type: "Tombstone" },
+  };
+}

@@ -1,5 +1,4 @@
-import { saveProfile, type ProfileChange } from "../domain/profile";
-import { broadcastProfileUpdate } from "../federation/outgoing";
+import { broadcastProfileUpdate, saveProfile, type ProfileChange } from "../domain/profile";
 import { credentialAccount } from "./accounts";
 import { accountTarget, requireOwnerRow, targetAccount } from "./account-target";
 import { requireToken } from "./auth";

@@ -5,7 +5,7 @@ import { getOwner } from "../domain/owner";
 import { vapidKeys } from "../domain/vapid";
 import { ALT_MAX, ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX } from "../domain/attachments";
 import { IMAGE_EXTENSIONS } from "../domain/image-type";
-import { MAX_DM_TEXT } from "../federation/outgoing";
+import { MAX_DM_TEXT } from "../domain/direct-messages";
 import { ownerAccount } from "./accounts";
 
 // GET /api/v1/instance and /api/v2/instance. The version claims Mastodon 4.2 and there is no

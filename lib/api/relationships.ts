@@ -1,7 +1,8 @@
 import { db } from "../db";
 import { getFollow, isBlocked, removeBlock } from "../domain/contacts";
 import { LookupError } from "../federation/lookup";
-import { approveFollower, blockActor, followActor, rejectFollower, SendError, unfollowActor } from "../federation/outgoing";
+import { approveFollower, blockActor, followActor, rejectFollower, unfollowActor } from "../domain/follows";
+import { SendError } from "../domain/sending";
 import { accountTarget, actorIdsFor, requireOwnerRow, type AccountTarget } from "./account-target";
 import { requireToken } from "./auth";
 import { api, ApiError, json } from "./http";

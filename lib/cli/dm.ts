@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { listConversations, showConversation } from "../domain/conversations";
 import { LookupError } from "../federation/lookup";
-import { deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError } from "../federation/outgoing";
+import { deleteDirectMessage, editDirectMessage, sendDirectMessage } from "../domain/direct-messages";
+import { SendError } from "../domain/sending";
 import { CliError } from "./errors";
 import { printJson } from "./output";
 

@@ -3,7 +3,8 @@ import { normalizeHandle } from "../activitypub/mentions";
 import { addBlock, findRemoteActorByHandle, listBlocks, listFollows, removeBlock } from "../domain/contacts";
 import { blockedServerSchema } from "../domain/validation";
 import { LookupError } from "../federation/lookup";
-import { blockActor, followActor, SendError, unfollowActor } from "../federation/outgoing";
+import { blockActor, followActor, unfollowActor } from "../domain/follows";
+import { SendError } from "../domain/sending";
 import { CliError } from "./errors";
 import { printJson } from "./output";
 

@@ -1,11 +1,18 @@
+import { buildActorUpdate } from "../activitypub/activities";
+import { db } from "../db";
+import { env } from "../env";
+import { deliverActivity } from "../federation/delivery";
+import { federation } from "../federation/federation";
+import { actorUrl } from "../federation/paths";
 import { checkAvatar, removeMedia, storeMedia } from "./avatar";
 import { updateProfile, type Owner } from "./owner";
+import { requireSender } from "./sending";
 import { bioSchema, displayNameSchema, type FieldErrors } from "./validation";
 
 // Saving the owner's profile: the one use case behind Settings → Profile and
 // the Mastodon API's update_credentials, so both apply the same limits and
-// checks. Telling followers (an Update) is the caller's part: it lives in
-// lib/federation/outgoing.ts (broadcastProfileUpdate).
+// checks. Telling followers (broadcastProfileUpdate) is the caller's part, once
+// the change is saved.
 
 export type ProfileChange = {
   /** Left out: unchanged. */
@@ -37,4 +44,21 @@ export async function saveProfile(current: Owner, change: ProfileChange): Promis
   const { owner, oldAvatar } = await updateProfile({ displayName: name.data, bio: bio.data, avatar });
   if (oldAvatar) await removeMedia(oldAvatar);
   return { ok: true, owner };
+}
+
+/** Tell followers' servers that the profile changed (Update{Person}), once per shared inbox. */
+export async function broadcastProfileUpdate(): Promise<void> {
+  const owner = await requireSender();
+  // The actor document exactly as Fedify serves it at the actor's URL.
+  const ctx = federation().createContext(new Request(env().origin), undefined);
+  const actor = await ctx.getActor(owner.username);
+  if (!actor) return;
+  const me = actorUrl(owner.username);
+  const actorJson = (await actor.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader })) as Record<string, unknown>;
+  const update = buildActorUpdate({ actor: me, id: `${me}#updates/${Date.now()}`, actorJson });
+  const followers = await db().follow.findMany({ where: { direction: "in", state: "accepted" } });
+  const actors = await db().remoteActor.findMany({ where: { id: { in: followers.map((f) => f.actorId) } } });
+  const inboxes = new Map<string, string | null>();
+  for (const a of actors) if (!a.gone) inboxes.set(a.sharedInbox ?? a.inbox, a.sharedInbox ? null : a.id);
+  await deliverActivity(update, [...inboxes].map(([inbox, id]) => ({ inbox, id })));
 }

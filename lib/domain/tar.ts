@@ -1,14 +1,16 @@
 import fs from "node:fs";
+import { Header, Pack, Parser, ReadEntry } from "tar";
 
-// A minimal POSIX ustar writer and reader, enough for Moiety's own backups and
-// exports: regular files and directories, names up to 255 bytes, no links, no
-// pax or GNU extensions. Written by hand to keep the dependency list short;
-// the archives it writes open with GNU tar, bsdtar and every unpacker.
+// Moiety's backups and exports as tar archives, written and read by the
+// maintained `tar` package (node-tar). What is ours is the narrow shape around
+// it: entries come from memory or from files on disk under any archive name,
+// and reading hands over only regular files and directories — a link, a
+// device or a nested compressed stream in an archive is refused, never
+// followed. Restore's own limits (names, sizes, the unpack cap) are in
+// ./backup-unpack.ts.
 //
-// Layout of one entry: a 512-byte header, the file's bytes, zero padding to
-// the next 512-byte boundary. The archive ends with two zero blocks.
-
-const BLOCK = 512;
+// Archives written by the hand-written ustar code before it (plain ustar,
+// uid/gid 0) read the same; tests/fixtures/backup-v1-ustar.tar.gz is one.
 
 export class TarFormatError extends Error {}
 
@@ -20,175 +22,172 @@ export type TarEntry =
 
 export type TarHeader = { name: string; type: "file" | "dir"; size: number; mode: number; mtime: Date };
 
-/** Split a path into ustar's prefix (155 bytes) and name (100 bytes) fields. */
-function splitName(name: string): [prefix: string, base: string] {
-  if (Buffer.byteLength(name) <= 100) return ["", name];
-  for (let i = name.lastIndexOf("/"); i > 0; i = name.lastIndexOf("/", i - 1)) {
-    const prefix = name.slice(0, i);
-    const base = name.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(base) <= 100 && base.length > 0) return [prefix, base];
-  }
-  throw new TarFormatError(`name too long for a tar archive: ${name}`);
+/** One entry for node-tar's Pack, its bytes written by the caller. */
+function packEntry(pack: Pack, h: { name: string; type: "file" | "dir"; size: number; mode: number; mtime: Date }): ReadEntry {
+  const header = new Header({
+    path: h.type === "dir" && !h.name.endsWith("/") ? `${h.name}/` : h.name,
+    type: h.type === "dir" ? "Directory" : "File",
+    size: h.type === "dir" ? 0 : h.size,
+    mode: h.mode,
+    mtime: h.mtime,
+    uid: 0,
+    gid: 0,
+  });
+  const entry = new ReadEntry(header);
+  pack.write(entry);
+  return entry;
 }
 
-function writeOctal(block: Buffer, offset: number, length: number, value: number): void {
-  const text = Math.floor(value).toString(8);
-  if (text.length > length - 1) throw new TarFormatError(`value ${value} does not fit a tar header field`);
-  block.write(text.padStart(length - 1, "0") + "\0", offset, length, "latin1");
+/** Write to an entry, waiting while the archive's reader is behind (so a large file is never held whole). */
+async function put(entry: ReadEntry, chunk: Buffer): Promise<void> {
+  if (!entry.write(chunk)) await new Promise((resolve) => entry.once("drain", resolve));
 }
 
-function checksum(block: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i];
-  return sum;
-}
-
-export function tarHeader(h: { name: string; type: "file" | "dir"; size: number; mode: number; mtime: Date }): Buffer {
-  const name = h.type === "dir" && !h.name.endsWith("/") ? h.name + "/" : h.name;
-  const [prefix, base] = splitName(name);
-  const block = Buffer.alloc(BLOCK);
-  block.write(base, 0, 100, "utf8");
-  writeOctal(block, 100, 8, h.mode & 0o7777);
-  writeOctal(block, 108, 8, 0); // uid
-  writeOctal(block, 116, 8, 0); // gid
-  writeOctal(block, 124, 12, h.type === "dir" ? 0 : h.size);
-  writeOctal(block, 136, 12, h.mtime.getTime() / 1000);
-  block.write(h.type === "dir" ? "5" : "0", 156, 1, "latin1");
-  block.write("ustar\0", 257, 6, "latin1");
-  block.write("00", 263, 2, "latin1");
-  block.write(prefix, 345, 155, "utf8");
-  // Six octal digits, NUL, space: what tar itself writes.
-  block.write(checksum(block).toString(8).padStart(6, "0") + "\0 ", 148, 8, "latin1");
-  return block;
-}
-
-function padding(size: number): Buffer {
-  const rest = size % BLOCK;
-  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
-}
-
-/** The archive as a stream of chunks. Files on disk are read as they are reached. */
-export async function* tarStream(entries: Iterable<TarEntry> | AsyncIterable<TarEntry>): AsyncGenerator<Buffer> {
+async function addEntries(pack: Pack, entries: Iterable<TarEntry> | AsyncIterable<TarEntry>): Promise<void> {
   for await (const e of entries) {
     const mtime = e.mtime ?? new Date();
     if (e.type === "dir") {
-      yield tarHeader({ name: e.name, type: "dir", size: 0, mode: e.mode ?? 0o700, mtime });
+      packEntry(pack, { name: e.name, type: "dir", size: 0, mode: e.mode ?? 0o700, mtime }).end();
       continue;
     }
     if ("data" in e) {
-      yield tarHeader({ name: e.name, type: "file", size: e.data.length, mode: e.mode ?? 0o600, mtime });
-      yield Buffer.from(e.data);
-      yield padding(e.data.length);
+      const entry = packEntry(pack, { name: e.name, type: "file", size: e.data.length, mode: e.mode ?? 0o600, mtime });
+      if (e.data.length > 0) await put(entry, Buffer.from(e.data));
+      entry.end();
       continue;
     }
     const size = e.size ?? (await fs.promises.stat(e.path)).size;
-    yield tarHeader({ name: e.name, type: "file", size, mode: e.mode ?? 0o600, mtime });
+    const entry = packEntry(pack, { name: e.name, type: "file", size, mode: e.mode ?? 0o600, mtime });
     let sent = 0;
     if (size > 0) {
       for await (const chunk of fs.createReadStream(e.path, { start: 0, end: size - 1 })) {
         const buf = (chunk as Buffer).subarray(0, size - sent);
         sent += buf.length;
-        if (buf.length) yield buf;
+        if (buf.length) await put(entry, buf);
         if (sent === size) break;
       }
     }
     // The header promised `size` bytes; a file that shrank meanwhile must not shift the archive.
     if (sent !== size) throw new TarFormatError(`${e.path} changed while it was being archived`);
-    yield padding(size);
+    entry.end();
   }
-  yield Buffer.alloc(BLOCK * 2);
 }
 
-// ─── reading ─────────────────────────────────────────────────────────────────
-
-function readString(block: Buffer, offset: number, length: number): string {
-  const field = block.subarray(offset, offset + length);
-  const end = field.indexOf(0);
-  return field.subarray(0, end === -1 ? length : end).toString("utf8");
-}
-
-function readOctal(block: Buffer, offset: number, length: number, what: string): number {
-  const field = block.subarray(offset, offset + length);
-  if (field[0] & 0x80) throw new TarFormatError(`unsupported binary ${what} field`);
-  const text = field.toString("latin1").replace(/\0.*$/s, "").trim();
-  if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`bad ${what} field in a tar header`);
-  return parseInt(text, 8);
-}
-
-export function parseTarHeader(block: Buffer): TarHeader {
-  const stored = readOctal(block, 148, 8, "checksum");
-  if (stored !== checksum(block)) throw new TarFormatError("a tar header's checksum does not match (damaged archive)");
-  if (block.subarray(257, 262).toString("latin1") !== "ustar") throw new TarFormatError("not a ustar archive");
-  const flag = String.fromCharCode(block[156]);
-  const type = flag === "0" || flag === "\0" ? "file" : flag === "5" ? "dir" : null;
-  if (!type) throw new TarFormatError(`unsupported tar entry type "${flag}"`);
-  const base = readString(block, 0, 100);
-  const prefix = readString(block, 345, 155);
-  const name = (prefix ? `${prefix}/${base}` : base).replace(/\/$/, "");
-  return {
-    name,
-    type,
-    size: type === "dir" ? 0 : readOctal(block, 124, 12, "size"),
-    mode: readOctal(block, 100, 8, "mode"),
-    mtime: new Date(readOctal(block, 136, 12, "mtime") * 1000),
-  };
+/**
+ * The archive (uncompressed) as a stream of chunks. Files on disk are read as
+ * they are reached. Modes default to owner-only (0600 files, 0700 dirs);
+ * owners are written as 0, as `portable` node-tar archives are.
+ */
+export function tarStream(entries: Iterable<TarEntry> | AsyncIterable<TarEntry>): AsyncIterable<Buffer> {
+  const pack = new Pack({ portable: true });
+  addEntries(pack, entries).then(
+    () => pack.end(),
+    (err) => pack.emit("error", err),
+  );
+  return pack;
 }
 
 /** What to do with one entry's bytes: `write` each chunk in order, then `end`. */
 export type TarSink = { write(chunk: Buffer): void; end(): void };
 
+/** node-tar's error codes, in the words restore reports. */
+function describe(err: Error & { tarCode?: string; code?: string }): string {
+  const text = `${err.tarCode ?? ""} ${err.message}`;
+  if (/checksum/i.test(text)) return "a tar header's checksum does not match (damaged archive)";
+  if (/truncated/i.test(text)) return "the archive is truncated";
+  if (/unrecognized archive format/i.test(text)) return "not a tar archive";
+  return err.message.replace(/^TAR_[A-Z_]+: /, "");
+}
+
 /**
  * Read an archive from a stream of chunks. `onEntry` sees each header and
  * returns a sink for a file's bytes (or nothing to skip them). Throws
- * TarFormatError for a damaged or truncated archive.
+ * TarFormatError for a damaged, truncated or foreign archive and for any
+ * entry that is not a regular file or a directory; an error `onEntry` or a
+ * sink throws ends the reading and is thrown as is.
  */
 export async function readTar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onEntry: (header: TarHeader) => TarSink | void): Promise<void> {
-  let pending: Buffer = Buffer.alloc(0);
-  let body: { remaining: number; pad: number; sink: TarSink | void } | null = null;
-  let finished = false;
+  // strict: every problem node-tar would only warn about is an error.
+  // No brotli or zstd sniffing; gzip inside the archive is refused below.
+  const parser = new Parser({ strict: true, brotli: false, zstd: false });
+  let failure: unknown = null;
   let entries = 0;
-
-  const consume = () => {
-    while (!finished) {
-      if (body) {
-        if (body.remaining > 0) {
-          if (pending.length === 0) return;
-          const take = Math.min(body.remaining, pending.length);
-          body.sink?.write(pending.subarray(0, take));
-          pending = pending.subarray(take);
-          body.remaining -= take;
-          if (body.remaining > 0) return;
-          body.sink?.end();
-        }
-        if (pending.length < body.pad) return;
-        pending = pending.subarray(body.pad);
-        body = null;
-        continue;
-      }
-      if (pending.length < BLOCK) return;
-      const block = pending.subarray(0, BLOCK);
-      pending = pending.subarray(BLOCK);
-      if (block.every((b) => b === 0)) {
-        finished = true;
-        return;
-      }
-      const header = parseTarHeader(block);
-      entries++;
-      const sink = onEntry(header);
-      body = { remaining: header.size, pad: padding(header.size).length, sink };
-      if (header.size === 0) {
-        sink?.end();
-        body.remaining = 0;
-      }
-    }
+  let first = true;
+  const fail = (err: unknown) => {
+    failure ??= err;
   };
+  // Only zero blocks: an archive of nothing, which node-tar calls unrecognized.
+  let onlyZeros = true;
+  parser.on("error", (err: Error) => {
+    const why = describe(err);
+    if (entries > 0 || !(why === "not a tar archive" || why === "the archive is truncated")) return fail(new TarFormatError(why));
+    // A stream that breaks off before its first entry was never an archive.
+    if (!onlyZeros) fail(new TarFormatError("not a tar archive"));
+  });
+  parser.on("entry", (entry: ReadEntry) => {
+    if (failure) return entry.resume();
+    try {
+      entries++;
+      const type = entry.type === "File" || entry.type === "OldFile" ? "file" : entry.type === "Directory" ? "dir" : null;
+      if (!type) throw new TarFormatError(`unsupported tar entry type "${entry.type}" for ${entry.path.slice(0, 80)} (only files and directories)`);
+      const sink = onEntry({
+        name: entry.path.replace(/\/$/, ""),
+        type,
+        size: type === "dir" ? 0 : entry.size,
+        mode: entry.mode ?? 0,
+        mtime: entry.mtime ?? new Date(0),
+      });
+      entry.on("data", (chunk: Buffer) => {
+        if (failure) return;
+        try {
+          sink?.write(chunk);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      entry.on("end", () => {
+        if (failure) return;
+        try {
+          sink?.end();
+        } catch (err) {
+          fail(err);
+        }
+      });
+    } catch (err) {
+      fail(err);
+      entry.resume();
+    }
+  });
+  // After the end-of-archive blocks node-tar keeps every further byte in one
+  // growing buffer; the rest is still read (the caller's cap counts it, so
+  // gigabytes hidden there are refused) but no longer handed over.
+  let sawEnd = false;
+  parser.on("eof", () => (sawEnd = true));
+  const done = new Promise<void>((resolve) => {
+    parser.on("end", () => resolve());
+    parser.on("error", () => resolve());
+  });
 
   for await (const chunk of source) {
-    if (finished) continue; // trailing zero blocks and padding
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    pending = pending.length ? Buffer.concat([pending, buf]) : buf;
-    consume();
+    // node-tar would unzip a gzip stream itself, past the caller's cap on what
+    // was unpacked: an archive inside the (already unzipped) archive is refused.
+    if (entries === 0 && onlyZeros) onlyZeros = buf.every((b) => b === 0);
+    if (first && buf.length > 0) {
+      first = false;
+      if (buf[0] === 0x1f && buf[1] === 0x8b) throw new TarFormatError("not a tar archive (a compressed stream inside)");
+    }
+    if (sawEnd) continue;
+    if (!parser.write(buf) && !failure) await new Promise((resolve) => parser.once("drain", resolve));
+    if (failure) break;
   }
-  if (!finished) throw new TarFormatError(entries === 0 ? "not a tar archive" : "the archive is truncated");
+  if (!failure) {
+    parser.end();
+    await done;
+  }
+  if (failure) {
+    parser.abort(failure instanceof Error ? failure : new Error(String(failure)));
+    throw failure;
+  }
+  if (entries === 0 && !onlyZeros) throw new TarFormatError("not a tar archive");
 }

@@ -118,6 +118,15 @@ export async function enqueueDeliveries(items: NewDelivery[]): Promise<void> {
 }
 
 /**
+ * Queue one activity to each recipient's inbox (`id` null for a shared inbox,
+ * which speaks for several), tied to `messageId` when it carries a DM.
+ */
+export async function deliverActivity(activity: { id: string }, recipients: { id: string | null; inbox: string }[], messageId?: string): Promise<void> {
+  const body = JSON.stringify(activity);
+  await enqueueDeliveries(recipients.map((r) => ({ activityId: activity.id, body, inbox: r.inbox, recipient: r.id, messageId })));
+}
+
+/**
  * Send a failed delivery again, now, with a fresh two-day retry window (the
  * window counts from createdAt, which is reset). Returns false when the row
  * does not exist or has not failed.

@@ -29,7 +29,7 @@ import { usableSender } from "../domain/incoming-store";
 import { getOwner } from "../domain/owner";
 import { getSetting } from "../domain/settings";
 import { fetchActorById, LookupError, rememberActor } from "./lookup";
-import { acceptFollow } from "./outgoing";
+import { acceptFollow } from "../domain/follows";
 import { wakePushWorker } from "./push-delivery";
 import { actorUrl } from "./paths";
 

@@ -3,7 +3,7 @@
 // timed from inside (the CLI's own start-up is not part of the figure).
 //   node --import tsx scripts/bench/fanout-send.ts URL... [--resolve-first]
 import { resolveActor } from "../../lib/federation/lookup";
-import { sendDirectMessage } from "../../lib/federation/outgoing";
+import { sendDirectMessage } from "../../lib/domain/direct-messages";
 
 const args = process.argv.slice(2);
 const resolveFirst = args.includes("--resolve-first");

@@ -18,7 +18,7 @@ export async function apiToken(instance: Instance, scopes = "read write follow p
   if (!(await owner.login(instance.username, PASSWORD)).ok) throw new Error("owner login failed");
   const query = { client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope: scopes };
   const approved = await owner.action(`/oauth/authorize?${new URLSearchParams(query)}`, "approveAuthorization", [query]);
-  const code = new URL((approved.result as { location: string }).location, instance.url).searchParams.get("code");
+  const code = new URL((approved.result as { value: string }).value, instance.url).searchParams.get("code");
   if (!code) throw new Error(`no code in the approval: ${JSON.stringify(approved.result)}`);
   const token = await fetch(`${instance.url}/oauth/token`, {
     method: "POST",

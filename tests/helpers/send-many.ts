@@ -2,7 +2,7 @@
 // through the same code path as `moiety dm send`, in one process (the CLI
 // would spend ~1.5 s starting up per message).
 import { db } from "../../lib/db";
-import { sendDirectMessage } from "../../lib/federation/outgoing";
+import { sendDirectMessage } from "../../lib/domain/direct-messages";
 
 const [recipient, countText] = process.argv.slice(2);
 const count = Number(countText);

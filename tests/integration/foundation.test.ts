@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../helpers/http";
 import { runCli, startServer, type TestServer } from "../helpers/server";
+import { fieldRefusal } from "../helpers/action-result";
 
 // One real server process on a loopback port with a temporary data dir, driven
 // over HTTP the way a browser and the CLI would.
@@ -43,7 +44,7 @@ describe("before setup", () => {
   it("refuses a wrong setup code with a clear message", async () => {
     const r = await new Client(server.url).action("/setup", "verifySetupCodeAction", ["AAAA-BBBB-CCCC"]);
     expect(r.status).toBe(200);
-    expect(r.result).toEqual({ ok: false, errors: { code: expect.stringMatching(/setup code is not right/) } });
+    expect(r.result).toEqual(fieldRefusal({ code: expect.stringMatching(/setup code is not right/) }));
   });
 
   it("accepts the printed code without using it up", async () => {
@@ -103,7 +104,7 @@ describe("owner setup from the CLI", () => {
     expect(page.status).toBe(307);
     expect(new URL(page.headers.location!, server.url).pathname).toBe("/login");
     const r = await c.action("/setup", "verifySetupCodeAction", [server.setupCode]);
-    expect(r.result).toEqual({ ok: false, errors: { form: "This instance already has an owner; setup is closed." } });
+    expect(r.result).toEqual({ ok: false, error: "This instance already has an owner; setup is closed." });
     expect(JSON.parse((await c.get("/api/health")).body).setup).toBe("complete");
   });
 });
@@ -176,11 +177,11 @@ describe("server actions and sessions", () => {
     const wrong = await laptop.action("/settings", "changePasswordAction", [
       { currentPassword: "not my password", newPassword: "a brand new password", confirmPassword: "a brand new password" },
     ]);
-    expect(wrong.result).toEqual({ ok: false, errors: { currentPassword: "That is not your current password." } });
+    expect(wrong.result).toEqual(fieldRefusal({ currentPassword: "That is not your current password." }));
     const invalid = await laptop.action("/settings", "changePasswordAction", [
       { currentPassword: PASSWORD, newPassword: "short", confirmPassword: "short" },
     ]);
-    expect(invalid.result).toEqual({ ok: false, errors: { newPassword: "Use at least 12 characters." } });
+    expect(invalid.result).toEqual(fieldRefusal({ newPassword: "Use at least 12 characters." }));
 
     const changed = await laptop.action("/settings", "changePasswordAction", [
       { currentPassword: PASSWORD, newPassword: "a brand new password", confirmPassword: "a brand new password" },

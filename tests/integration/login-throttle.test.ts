@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD_BUSY, PASSWORD_CHECKS_BURST, PASSWORD_CHECKS_PER_SECOND } from "@/lib/domain/password-budget";
 import { actionId, Client } from "../helpers/http";
 import { runCli, startServer, type TestServer } from "../helpers/server";
+import { fieldRefusal } from "../helpers/action-result";
 
 // Guessing the setup code and the password against a real server over real
 // HTTP, from several loopback addresses (each Client binds its own 127.0.0.x)
@@ -39,7 +40,7 @@ describe("the setup code", () => {
   it("wrong codes lock out the address that sent them, not the owner at another address", async () => {
     const stranger = new Client(server.url, "127.0.0.21");
     const wrong = async (c: Client) => (await c.action("/setup", "verifySetupCodeAction", ["AAAA-BBBB-CCCC"])).result;
-    const notRight = { ok: false, errors: { code: expect.stringMatching(/setup code is not right/) } };
+    const notRight = fieldRefusal({ code: expect.stringMatching(/setup code is not right/) });
     for (let i = 0; i < 4; i++) expect(await wrong(stranger)).toEqual(notRight);
     // The delays double (2, 4, 8 s): wait out two, so the lockout below lasts 8 s.
     for (const wait of [2000, 4000]) {
@@ -48,7 +49,7 @@ describe("the setup code", () => {
     }
     // Now even the right code is refused to the stranger…
     const locked = await stranger.action("/setup", "verifySetupCodeAction", [server.setupCode]);
-    expect(locked.result).toEqual({ ok: false, errors: { code: expect.stringMatching(/^Too many wrong codes\. Try again in \d+ seconds?, or create the owner with `moiety setup` on the server\.$/) } });
+    expect(locked.result).toEqual(fieldRefusal({ code: expect.stringMatching(/^Too many wrong codes\. Try again in \d+ seconds?, or create the owner with `moiety setup` on the server\.$/) }));
     // …and so are 20 parallel guesses: the throttle check and the count are one transaction.
     const parallel = await Promise.all(Array.from({ length: 20 }, () => wrong(stranger)));
     expect(parallel.filter((r) => !JSON.stringify(r).includes("Too many wrong codes"))).toEqual([]);

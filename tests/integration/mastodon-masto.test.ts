@@ -26,7 +26,7 @@ describe("Mastodon API with masto.js", () => {
     expect((await owner.login("alice", PASSWORD)).ok).toBe(true);
     const query = { client_id: app.clientId!, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", response_type: "code", scope: "read write follow push" };
     const approved = await owner.action(`/oauth/authorize?${new URLSearchParams(query)}`, "approveAuthorization", [query]);
-    const code = new URL((approved.result as { location: string }).location, alice.url).searchParams.get("code")!;
+    const code = new URL((approved.result as { value: string }).value, alice.url).searchParams.get("code")!;
 
     const oauth = createOAuthAPIClient({ url: alice.url });
     const token = await oauth.token.create({ grantType: "authorization_code", clientId: app.clientId!, clientSecret: app.clientSecret!, redirectUri: "urn:ietf:wg:oauth:2.0:oob", code, scope: "read write follow push" });

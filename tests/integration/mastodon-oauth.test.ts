@@ -57,9 +57,9 @@ async function approve(query: Record<string, string>): Promise<URL> {
   expect(shown.body).toContain("Authorize Test App?");
   const res = await owner.action(page, "approveAuthorization", [query]);
   expect(res.status).toBe(200);
-  const result = res.result as { ok: boolean; location: string };
+  const result = res.result as { ok: boolean; value: string };
   expect(result.ok).toBe(true);
-  return new URL(result.location, alice.url);
+  return new URL(result.value, alice.url);
 }
 
 async function authorizationCodeToken(scope = "read write follow push"): Promise<string> {
@@ -181,7 +181,7 @@ describe("Mastodon API: OAuth", () => {
     const app = await registerApp();
     const query = { client_id: app.client_id, redirect_uri: REDIRECT, scope: "read", state: "st" };
     const res = await owner.action(`/oauth/authorize?${new URLSearchParams(query)}`, "denyAuthorization", [query]);
-    const back = new URL((res.result as { location: string }).location);
+    const back = new URL((res.result as { value: string }).value);
     expect(back.searchParams.get("error")).toBe("access_denied");
     expect(back.searchParams.get("state")).toBe("st");
     expect(back.searchParams.get("code")).toBeNull();

@@ -231,7 +231,7 @@ async function registered(instance: Instance): Promise<{ token: string; clientId
   if (!(await owner.login(instance.username, PASSWORD)).ok) throw new Error("owner login failed");
   const query = { client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope: scopes };
   const approved = await owner.action(`/oauth/authorize?${new URLSearchParams(query)}`, "approveAuthorization", [query]);
-  const code = new URL((approved.result as { location: string }).location, instance.url).searchParams.get("code");
+  const code = new URL((approved.result as { value: string }).value, instance.url).searchParams.get("code");
   const answer = await fetch(`${instance.url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -62,7 +62,7 @@ async function appLogin(name: string): Promise<{ token: string; clientId: string
   expect((await owner.login(alice.username, PASSWORD)).ok).toBe(true);
   const query = { client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope: scopes };
   const approved = await owner.action(`/oauth/authorize?${new URLSearchParams(query)}`, "approveAuthorization", [query]);
-  const code = new URL((approved.result as { location: string }).location, alice.url).searchParams.get("code");
+  const code = new URL((approved.result as { value: string }).value, alice.url).searchParams.get("code");
   const token = await (
     await fetch(`${alice.url}/oauth/token`, {
       method: "POST",

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Client } from "../helpers/http";
 import { runCli, startServer, tempDataDir, type TestServer } from "../helpers/server";
 import { PASSWORD } from "../helpers/instances";
+import { fieldRefusal } from "../helpers/action-result";
 
 const running: TestServer[] = [];
 afterEach(async () => {
@@ -34,7 +35,7 @@ describe("setup code across restarts", () => {
     // to wait there, while someone at another address is not kept out.
     for (let i = 0; i < 3; i++) await c.action("/setup", "verifySetupCodeAction", [`WRNG-CODE-000${i}`]);
     const r = await c.action("/setup", "verifySetupCodeAction", [second.setupCode]);
-    expect(r.result).toEqual({ ok: false, errors: { code: expect.stringMatching(/^Too many wrong codes\. Try again in \d+ seconds?, or create the owner with `moiety setup` on the server\.$/) } });
+    expect(r.result).toEqual(fieldRefusal({ code: expect.stringMatching(/^Too many wrong codes\. Try again in \d+ seconds?, or create the owner with `moiety setup` on the server\.$/) }));
     const other = new Client(second.url, "127.0.0.2");
     expect((await other.action("/setup", "verifySetupCodeAction", [second.setupCode])).result).toEqual({ ok: true });
   });

@@ -5,7 +5,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { readTar, tarHeader, tarStream, type TarEntry } from "@/lib/domain/tar";
+import { Header } from "tar";
+import { readTar, tarStream, type TarEntry } from "@/lib/domain/tar";
 import { MOIETY_CLI, ROOT, runCli, tempDataDir } from "../helpers/server";
 
 // `moiety restore` of decompression bombs: a ~1 MiB .tar.gz that unpacks to
@@ -36,8 +37,11 @@ async function bomb(file: string, head: Buffer): Promise<number> {
   return fs.statSync(file).size;
 }
 
+/** One ustar header block, encoded by node-tar: what any tar writer would put there. */
 function entry(name: string, size: number): Buffer {
-  return tarHeader({ name, type: "file", size, mode: 0o600, mtime: new Date() });
+  const block = Buffer.alloc(512);
+  new Header({ path: name, type: "File", size, mode: 0o600, mtime: new Date() }).encode(block);
+  return block;
 }
 const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
 

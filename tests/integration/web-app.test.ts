@@ -138,7 +138,7 @@ describe("Settings → Notifications actions", () => {
     expect(pushRows()).toEqual([]);
 
     const saved = await owner.action("/settings", "subscribePushAction", [{ ...sub, choices: CHOICES }]);
-    expect(saved.result).toMatchObject({ ok: true, id: expect.any(Number) });
+    expect(saved.result).toMatchObject({ ok: true, value: expect.any(Number) });
     const [row] = pushRows();
     expect(row).toMatchObject({ endpoint: sub.endpoint, standard: 1, deviceName: "Firefox on Linux", sessionId: expect.any(String) });
     // The sender reads these keys (follow_request goes with follow).
@@ -151,7 +151,7 @@ describe("Settings → Notifications actions", () => {
     expect((await owner.action("/settings", "setPushShowTextAction", ["yes"])).result).toEqual({ ok: false, error: "Invalid value." });
 
     // Subscribing again (same endpoint) updates the one row.
-    expect((await owner.action("/settings", "subscribePushAction", [{ ...sub, choices: CHOICES }])).result).toMatchObject({ ok: true, id: row.id });
+    expect((await owner.action("/settings", "subscribePushAction", [{ ...sub, choices: CHOICES }])).result).toMatchObject({ ok: true, value: row.id });
     expect(pushRows()).toHaveLength(1);
 
     // Log out: that browser is told nothing more.
@@ -167,7 +167,7 @@ describe("Settings → Notifications actions", () => {
     const again = new Client(alice.url);
     expect((await again.login("alice", PASSWORD)).ok).toBe(true);
     const second = await again.action("/settings", "subscribePushAction", [{ ...browserSubscription("https://push.test/phone"), choices: CHOICES }]);
-    const id = (second.result as { id: number }).id;
+    const id = (second.result as { value: number }).value;
     expect((await again.action("/settings", "removePushSubscriptionAction", ["1; DROP TABLE"])).result).toEqual({ ok: false, error: "No device was named." });
     expect((await again.action("/settings", "removePushSubscriptionAction", [id])).result).toEqual({ ok: true });
     expect((await again.action("/settings", "removePushSubscriptionAction", [id])).result).toEqual({ ok: false, error: "That device was not subscribed any more." });

@@ -8,10 +8,12 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { BackupError, createBackup, databaseInUse, formatBytes, restoreBackup } from "@/lib/domain/backup";
 import { parseEnv } from "@/lib/env";
-import { readTar, tarHeader, tarStream, TarFormatError, type TarEntry } from "@/lib/domain/tar";
+import { Header } from "tar";
+import { readTar, tarStream, TarFormatError, type TarEntry } from "@/lib/domain/tar";
 
-// The hand-written ustar writer and reader behind backups and exports, and the
-// archive checks of restore (hostile names, damage, live databases).
+// The tar writing and reading behind backups and exports (node-tar, through
+// lib/domain/tar.ts), and the archive checks of restore (hostile names,
+// damage, live databases, links), and backups written before node-tar.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "moiety-unit-tar-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -116,13 +118,18 @@ describe("tar writer and reader", () => {
     await expect(read(flipped)).rejects.toThrow(/checksum/);
     await expect(read(archive.subarray(0, 1500))).rejects.toThrow(/truncated/);
     await expect(read(Buffer.from("hello\n"))).rejects.toThrow(/not a tar archive/);
-    const link = tarHeader({ name: "evil", type: "file", size: 0, mode: 0o644, mtime: new Date() });
-    link[156] = "2".charCodeAt(0); // symlink
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : link[i];
-    link.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8, "latin1");
-    await expect(read(Buffer.concat([link, Buffer.alloc(1024)]))).rejects.toBeInstanceOf(TarFormatError);
-    expect(() => tarHeader({ name: "x".repeat(300), type: "file", size: 0, mode: 0o600, mtime: new Date() })).toThrow(TarFormatError);
+    for (const type of ["SymbolicLink", "Link", "CharacterDevice", "FIFO"] as const) {
+      const link = Buffer.alloc(512);
+      new Header({ path: "media/evil", type, linkpath: "/etc/passwd", size: 0, mode: 0o644, mtime: new Date() }).encode(link);
+      await expect(read(Buffer.concat([link, Buffer.alloc(1024)])), type).rejects.toBeInstanceOf(TarFormatError);
+    }
+    // A gzip stream where the (unzipped) archive should be: node-tar would unzip it past restore's cap.
+    await expect(read(gzipSync(archive))).rejects.toThrow(/not a tar archive/);
+  });
+
+  it("writes and reads names longer than ustar holds (pax headers)", async () => {
+    const name = `media/${"x".repeat(300)}`;
+    expect(await read(await bytesOf([{ name, type: "file", data: Buffer.from("long") }]))).toEqual([{ name, type: "file", mode: 0o600, data: "long" }]);
   });
 });
 
@@ -221,6 +228,20 @@ describe("backup and restore archives", () => {
     }
     expect(fs.existsSync(path.join(tmp, "escaped"))).toBe(false);
     await expect(restoreBackup(path.join(tmp, "missing.tar.gz"), { e: envFor(target) })).rejects.toThrow(/No such file/);
+  });
+
+  it("restores a backup written before node-tar, by the hand-written ustar writer", async () => {
+    // tests/fixtures/backup-v1-ustar.tar.gz: made by createBackup at commit 5e3e045
+    // (manifest, database, secret, a TLS file, a media file; uid/gid 0, no pax).
+    const target = path.join(tmp, "from-old");
+    const restored = await restoreBackup(path.resolve(__dirname, "../fixtures/backup-v1-ustar.tar.gz"), { e: envFor(target) });
+    expect(restored).toMatchObject({ conversations: 1, messages: 2, mediaFiles: 1, replacedInto: null });
+    expect(restored.manifest).toMatchObject({ format: "moiety-backup", version: 1, origin: "https://old.example" });
+    expect(fs.readdirSync(target).sort()).toEqual(["auth-secret", "media", "moiety.db", "tls"]);
+    expect(fs.readFileSync(path.join(target, "auth-secret"), "utf8")).toBe("old secret\n");
+    expect(fs.readFileSync(path.join(target, "media", "att-0123456789abcdef01234567.png"), "utf8")).toBe("png bytes from an old backup");
+    expect(fs.readFileSync(path.join(target, "tls", "certificate.pem"), "utf8")).toMatch(/BEGIN CERTIFICATE/);
+    expect(fs.statSync(path.join(target, "moiety.db")).mode & 0o777).toBe(0o600);
   });
 
   it("formats sizes for people", () => {

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { fail, ok, type ActionFailure, type ActionResult } from "@/lib/action-result";
 import { requireOwner } from "@/lib/auth";
 import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
@@ -10,17 +11,17 @@ import { getConversation } from "@/lib/domain/conversations";
 import { acceptRequest, deleteConversation, markRead, ownMessageText, setArchived } from "@/lib/domain/inbox";
 import { retryDelivery } from "@/lib/federation/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
-import { blockActor, deleteDirectMessage, editDirectMessage, sendDirectMessage, SendError, MAX_DM_TEXT } from "@/lib/federation/outgoing";
+import { deleteDirectMessage, editDirectMessage, MAX_DM_TEXT, sendDirectMessage } from "@/lib/domain/direct-messages";
+import { blockActor } from "@/lib/domain/follows";
+import { SendError } from "@/lib/domain/sending";
 
 // Every action checks the owner itself (requireOwner), parses its input with
-// zod, and answers {ok:false, error} with a sentence instead of throwing.
+// zod, and answers a refusal (lib/action-result.ts) with a sentence instead of throwing.
 
-export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; error: string };
-
-function failure(err: unknown): { ok: false; error: string } {
-  if (err instanceof SendError || err instanceof LookupError) return { ok: false, error: err.message };
+function failure(err: unknown): ActionFailure {
+  if (err instanceof SendError || err instanceof LookupError) return fail(err.message);
   console.error("messages action failed:", err);
-  return { ok: false, error: "Something went wrong on the server. Nothing was sent; please try again." };
+  return fail("Something went wrong on the server. Nothing was sent; please try again.");
 }
 
 const textSchema = z.string().max(MAX_DM_TEXT, `A message has at most ${MAX_DM_TEXT} characters.`);
@@ -37,25 +38,22 @@ export type Recipient = {
   youFollow: boolean;
 };
 
-export async function resolveRecipientAction(input: string): Promise<ActionResult<{ recipient: Recipient }>> {
+export async function resolveRecipientAction(input: string): Promise<ActionResult<Recipient>> {
   await requireOwner();
   const parsed = z.string().trim().min(1, "Type an address like @name@server.example.").max(500).safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
   try {
     const a = await resolveActor(parsed.data);
     const follow = await getFollow("in", a.id);
-    return {
-      ok: true,
-      recipient: {
-        id: a.id,
-        handle: a.handle ?? a.id,
-        name: a.name ?? a.handle ?? a.id,
-        server: a.host,
-        avatarUrl: a.iconUrl ? proxiedMediaUrl(a.iconUrl) : null,
-        followsYou: follow?.state === "accepted",
-        youFollow: await ownerFollows(a.id),
-      },
-    };
+    return ok({
+      id: a.id,
+      handle: a.handle ?? a.id,
+      name: a.name ?? a.handle ?? a.id,
+      server: a.host,
+      avatarUrl: a.iconUrl ? proxiedMediaUrl(a.iconUrl) : null,
+      followsYou: follow?.state === "accepted",
+      youFollow: await ownerFollows(a.id),
+    });
   } catch (err) {
     return failure(err);
   }
@@ -73,49 +71,49 @@ const str = (form: FormData, key: string) => {
   return typeof v === "string" ? v : "";
 };
 
-export async function sendNewMessageAction(form: FormData): Promise<ActionResult<{ conversationId: string }>> {
+export async function sendNewMessageAction(form: FormData): Promise<ActionResult<string>> {
   await requireOwner();
   const input = { to: form.getAll("to").filter((v): v is string => typeof v === "string"), text: str(form, "text") };
   const parsed = z.object({ to: z.array(z.string().min(1)).min(1, "Add at least one recipient.").max(20), text: textSchema }).safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
   try {
     const sent = await sendDirectMessage({ to: parsed.data.to, text: parsed.data.text, attachments: await attachmentsFrom(form) });
     revalidatePath("/messages");
-    return { ok: true, conversationId: sent.conversationId };
+    return ok(sent.conversationId);
   } catch (err) {
     return failure(err);
   }
 }
 
-export async function replyAction(form: FormData): Promise<ActionResult<{ messageId: string }>> {
+export async function replyAction(form: FormData): Promise<ActionResult<string>> {
   await requireOwner();
   const parsed = z.object({ conversationId: idSchema, text: textSchema }).safeParse({ conversationId: str(form, "conversationId"), text: str(form, "text") });
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
   try {
     const sent = await sendDirectMessage({ conversationId: parsed.data.conversationId, text: parsed.data.text, attachments: await attachmentsFrom(form) });
     revalidatePath(`/messages/${parsed.data.conversationId}`);
-    return { ok: true, messageId: sent.messageId };
+    return ok(sent.messageId);
   } catch (err) {
     return failure(err);
   }
 }
 
 /** The text to start an edit from: fetched when Edit is pressed, so every thread page does not carry each message twice. */
-export async function messageTextAction(messageId: string): Promise<ActionResult<{ text: string }>> {
+export async function messageTextAction(messageId: string): Promise<ActionResult<string>> {
   await requireOwner();
   const parsed = idSchema.safeParse(messageId);
-  if (!parsed.success) return { ok: false, error: "No such message." };
+  if (!parsed.success) return fail("No such message.");
   const text = await ownMessageText(parsed.data);
-  return text === null ? { ok: false, error: "This message can no longer be edited." } : { ok: true, text };
+  return text === null ? fail("This message can no longer be edited.") : ok(text);
 }
 
 export async function editMessageAction(input: { messageId: string; text: string }): Promise<ActionResult> {
   await requireOwner();
   const parsed = z.object({ messageId: idSchema, text: textSchema }).safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
   try {
     await editDirectMessage(parsed.data.messageId, parsed.data.text);
-    return { ok: true };
+    return ok();
   } catch (err) {
     return failure(err);
   }
@@ -124,10 +122,10 @@ export async function editMessageAction(input: { messageId: string; text: string
 export async function deleteMessageAction(messageId: string): Promise<ActionResult> {
   await requireOwner();
   const parsed = idSchema.safeParse(messageId);
-  if (!parsed.success) return { ok: false, error: "No such message." };
+  if (!parsed.success) return fail("No such message.");
   try {
     await deleteDirectMessage(parsed.data);
-    return { ok: true };
+    return ok();
   } catch (err) {
     return failure(err);
   }
@@ -136,45 +134,45 @@ export async function deleteMessageAction(messageId: string): Promise<ActionResu
 export async function retryDeliveryAction(deliveryId: number): Promise<ActionResult> {
   await requireOwner();
   const parsed = z.number().int().positive().safeParse(deliveryId);
-  if (!parsed.success) return { ok: false, error: "No such delivery." };
-  const ok = await retryDelivery(parsed.data);
-  return ok ? { ok: true } : { ok: false, error: "That delivery is not failed (any more)." };
+  if (!parsed.success) return fail("No such delivery.");
+  const retried = await retryDelivery(parsed.data);
+  return retried ? ok() : fail("That delivery is not failed (any more).");
 }
 
 export async function archiveAction(conversationId: string, archived: boolean): Promise<ActionResult> {
   await requireOwner();
   const parsed = z.object({ id: idSchema, archived: z.boolean() }).safeParse({ id: conversationId, archived });
-  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  if (!parsed.success) return fail("No such conversation.");
   await setArchived(parsed.data.id, parsed.data.archived);
   revalidatePath("/messages");
-  return { ok: true };
+  return ok();
 }
 
 export async function acceptRequestAction(conversationId: string): Promise<ActionResult> {
   await requireOwner();
   const parsed = idSchema.safeParse(conversationId);
-  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  if (!parsed.success) return fail("No such conversation.");
   await acceptRequest(parsed.data);
   revalidatePath("/messages");
-  return { ok: true };
+  return ok();
 }
 
 export async function deleteConversationAction(conversationId: string): Promise<ActionResult> {
   await requireOwner();
   const parsed = idSchema.safeParse(conversationId);
-  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  if (!parsed.success) return fail("No such conversation.");
   await deleteConversation(parsed.data);
   revalidatePath("/messages");
-  return { ok: true };
+  return ok();
 }
 
 /** Block everyone else in a conversation (a request's sender), or their whole server(s). */
 export async function blockSenderAction(conversationId: string, scope: "account" | "domain"): Promise<ActionResult> {
   await requireOwner();
   const parsed = z.object({ id: idSchema, scope: z.enum(["account", "domain"]) }).safeParse({ id: conversationId, scope });
-  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  if (!parsed.success) return fail("No such conversation.");
   const conversation = await getConversation(parsed.data.id);
-  if (!conversation) return { ok: false, error: "No such conversation." };
+  if (!conversation) return fail("No such conversation.");
   try {
     for (const { actorId } of conversation.participants) {
       if (parsed.data.scope === "account") await blockActor(actorId);
@@ -182,7 +180,7 @@ export async function blockSenderAction(conversationId: string, scope: "account"
     }
     await deleteConversation(parsed.data.id);
     revalidatePath("/messages");
-    return { ok: true };
+    return ok();
   } catch (err) {
     return failure(err);
   }
@@ -191,7 +189,7 @@ export async function blockSenderAction(conversationId: string, scope: "account"
 export async function markReadAction(conversationId: string): Promise<ActionResult> {
   await requireOwner();
   const parsed = idSchema.safeParse(conversationId);
-  if (!parsed.success) return { ok: false, error: "No such conversation." };
+  if (!parsed.success) return fail("No such conversation.");
   await markRead(parsed.data);
-  return { ok: true };
+  return ok();
 }

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/button";
+import { fail } from "@/lib/action-result";
 import type { PeopleResult } from "./actions";
 import { approveFollowerAction, blockAccountAction, blockDomainAction, followAction, rejectFollowerAction, unblockAction, unfollowAction } from "./actions";
 
@@ -21,7 +22,7 @@ export function OneFieldForm({ action, label, placeholder, button, hint }: { act
       onSubmit={async (e) => {
         e.preventDefault();
         setBusy(true);
-        const r = await ACTIONS[action](value).catch(() => ({ ok: false as const, error: "Could not reach the server." }));
+        const r = await ACTIONS[action](value).catch(() => fail("Could not reach the server."));
         setBusy(false);
         setResult(r);
         if (r.ok) {
@@ -51,7 +52,7 @@ export function OneFieldForm({ action, label, placeholder, button, hint }: { act
       </div>
       {hint && <p className="text-sm text-stone-600 dark:text-stone-400">{hint}</p>}
       <p id={`${id}-result`} role="status" className={`text-sm ${result?.ok ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}`}>
-        {result ? (result.ok ? result.message : result.error) : ""}
+        {result ? (result.ok ? result.value : result.error) : ""}
       </p>
     </form>
   );
@@ -77,7 +78,7 @@ export function RowButton({ action, value, label, danger }: { action: keyof type
         disabled={busy}
         onClick={async () => {
           setBusy(true);
-          const r = await ROW_ACTIONS[action](value).catch(() => ({ ok: false as const, error: "Could not reach the server." }));
+          const r = await ROW_ACTIONS[action](value).catch(() => fail("Could not reach the server."));
           setBusy(false);
           if (!r.ok) setError(r.error);
           else router.refresh();

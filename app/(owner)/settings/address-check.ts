@@ -1,16 +1,17 @@
 "use server";
 
+import { fail, ok, type ActionResult } from "@/lib/action-result";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { buildReport, gatherFacts, type Report } from "@/lib/federation/self-check";
 
 /** The `moiety doctor` checks, run from the browser: is this instance reachable as other servers see it? */
-export async function checkAddressAction(): Promise<{ ok: true; report: Report } | { ok: false; error: string }> {
+export async function checkAddressAction(): Promise<ActionResult<Report>> {
   await requireOwner();
   try {
-    return { ok: true, report: buildReport(await gatherFacts(env().origin)) };
+    return ok(buildReport(await gatherFacts(env().origin)));
   } catch (err) {
     console.error("address check failed:", err);
-    return { ok: false, error: "The check itself failed; run `moiety doctor` on the server for details." };
+    return fail("The check itself failed; run `moiety doctor` on the server for details.");
   }
 }

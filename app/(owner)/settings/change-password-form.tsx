@@ -6,6 +6,7 @@ import { useState } from "react";
 import { Button } from "@/components/button";
 import { Field } from "@/components/field";
 import { Notice } from "@/components/notice";
+import { formErrors } from "@/lib/action-result";
 import { changePasswordAction } from "./actions";
 
 export function ChangePasswordForm({ username }: { username: string }) {
@@ -29,7 +30,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
     try {
       const result = await changePasswordAction(input);
       if (!result.ok) {
-        setErrors(result.errors);
+        setErrors(formErrors(result));
         return;
       }
       // The change ended every session, this one too: sign in again with the new password.

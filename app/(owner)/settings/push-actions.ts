@@ -1,5 +1,6 @@
 "use server";
 
+import { fail, ok, type ActionResult } from "@/lib/action-result";
 import { headers } from "next/headers";
 import { z } from "zod";
 import { currentSessionId, requireOwner } from "@/lib/auth";
@@ -8,7 +9,6 @@ import { describeDevice } from "@/lib/domain/device";
 import { PushSubscriptionError } from "@/lib/domain/push-subscriptions";
 import { setSetting } from "@/lib/domain/settings";
 import { env } from "@/lib/env";
-import type { ActionResult } from "../messages/actions";
 
 // Settings → Notifications (push-settings.tsx). Every action checks the owner itself.
 
@@ -24,18 +24,18 @@ const subscription = z.object({
 const subscriptionId = z.number({ error: "No device was named." }).int().positive();
 
 /** Save this browser's push subscription (made by its PushManager) for this session. */
-export async function subscribePushAction(input: z.input<typeof subscription>): Promise<ActionResult<{ id: number }>> {
+export async function subscribePushAction(input: z.input<typeof subscription>): Promise<ActionResult<number>> {
   await requireOwner();
   const parsed = subscription.safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
   const sessionId = await currentSessionId();
-  if (!sessionId) return { ok: false, error: "This browser's session is not known; log in again first." };
+  if (!sessionId) return fail("This browser's session is not known; log in again first.");
   const deviceName = describeDevice((await headers()).get("user-agent") ?? "");
   try {
     const saved = await saveBrowserSubscription({ ...parsed.data, sessionId, deviceName }, { allowHttp: env().allowPrivateAddresses });
-    return { ok: true, id: saved.id };
+    return ok(saved.id);
   } catch (err) {
-    if (err instanceof PushSubscriptionError) return { ok: false, error: err.message };
+    if (err instanceof PushSubscriptionError) return fail(err.message);
     throw err;
   }
 }
@@ -43,25 +43,25 @@ export async function subscribePushAction(input: z.input<typeof subscription>): 
 export async function setPushAlertsAction(id: number, input: z.input<typeof choices>): Promise<ActionResult> {
   await requireOwner();
   const parsedId = subscriptionId.safeParse(id);
-  if (!parsedId.success) return { ok: false, error: parsedId.error.issues[0].message };
+  if (!parsedId.success) return fail(parsedId.error.issues[0].message);
   const parsed = choices.safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
-  if (!(await setBrowserAlerts(parsedId.data, parsed.data))) return { ok: false, error: "That device is no longer subscribed." };
-  return { ok: true };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
+  if (!(await setBrowserAlerts(parsedId.data, parsed.data))) return fail("That device is no longer subscribed.");
+  return ok();
 }
 
 export async function removePushSubscriptionAction(id: number): Promise<ActionResult> {
   await requireOwner();
   const parsed = subscriptionId.safeParse(id);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
-  if (!(await removeBrowserSubscription(parsed.data))) return { ok: false, error: "That device was not subscribed any more." };
-  return { ok: true };
+  if (!parsed.success) return fail(parsed.error.issues[0].message);
+  if (!(await removeBrowserSubscription(parsed.data))) return fail("That device was not subscribed any more.");
+  return ok();
 }
 
 export async function setPushShowTextAction(show: boolean): Promise<ActionResult> {
   await requireOwner();
   const parsed = z.boolean().safeParse(show);
-  if (!parsed.success) return { ok: false, error: "Invalid value." };
+  if (!parsed.success) return fail("Invalid value.");
   await setSetting("pushShowText", parsed.data);
-  return { ok: true };
+  return ok();
 }

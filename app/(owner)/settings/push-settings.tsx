@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { Button } from "@/components/button";
 import { Notice } from "@/components/notice";
 import { useAction } from "@/components/use-action";
+import { fail } from "@/lib/action-result";
 import { removePushSubscriptionAction, setPushAlertsAction, setPushShowTextAction, subscribePushAction } from "./push-actions";
 
 // Settings → Notifications: subscribe this browser through its PushManager,
@@ -151,10 +152,7 @@ function SubscribeHere({ vapidKey, onSubscribed, onProblem }: { vapidKey: string
       }
       sub ??= await within(registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), SUBSCRIBE_WAIT_MS, NO_ANSWER);
       const json = sub.toJSON();
-      const r = await subscribePushAction({ endpoint: sub.endpoint, p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "", choices }).catch(() => ({
-        ok: false as const,
-        error: "Could not reach the server.",
-      }));
+      const r = await subscribePushAction({ endpoint: sub.endpoint, p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "", choices }).catch(() => fail("Could not reach the server."));
       if (!r.ok) return setError(r.error);
       onSubscribed(sub.endpoint);
       router.refresh();
@@ -270,7 +268,7 @@ function ShowTextToggle({ value }: { value: boolean }) {
             setChecked(next);
             setBusy(true);
             setError(null);
-            const r = await setPushShowTextAction(next).catch(() => ({ ok: false as const, error: "Could not reach the server." }));
+            const r = await setPushShowTextAction(next).catch(() => fail("Could not reach the server."));
             setBusy(false);
             if (!r.ok) {
               setChecked(!next);

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { Button } from "@/components/button";
 import { Field } from "@/components/field";
 import { Notice } from "@/components/notice";
+import { fail, formErrors } from "@/lib/action-result";
 import { setAliasesAction, setApproveFollowersAction, updateProfileAction } from "./actions";
 
 type Errors = Record<string, string>;
@@ -38,9 +39,9 @@ export function ProfileForm({ displayName, bio, avatarUrl }: { displayName: stri
         if (remove) form.set("removeAvatar", "1");
         setBusy(true);
         setSaved(false);
-        const r = await updateProfileAction(form).catch(() => ({ ok: false as const, errors: { form: "Could not reach the server." } }));
+        const r = await updateProfileAction(form).catch(() => fail("Could not reach the server."));
         setBusy(false);
-        if (!r.ok) return setErrors(r.errors);
+        if (!r.ok) return setErrors(formErrors(r));
         setErrors({});
         setSaved(true);
         setFile(null);
@@ -108,7 +109,7 @@ export function ApproveFollowersToggle({ value }: { value: boolean }) {
           const next = e.target.checked;
           setChecked(next);
           setBusy(true);
-          const r = await setApproveFollowersAction(next).catch(() => ({ ok: false }));
+          const r = await setApproveFollowersAction(next).catch(() => fail("Could not reach the server."));
           setBusy(false);
           if (!r.ok) setChecked(!next);
           router.refresh();
@@ -137,9 +138,9 @@ export function AliasesForm({ aliases }: { aliases: string[] }) {
         e.preventDefault();
         setBusy(true);
         setSaved(false);
-        const r = await setAliasesAction(text).catch(() => ({ ok: false as const, errors: { aliases: "Could not reach the server." } }));
+        const r = await setAliasesAction(text).catch(() => fail("Could not reach the server."));
         setBusy(false);
-        if (!r.ok) return setError(r.errors.aliases ?? "That did not work.");
+        if (!r.ok) return setError(r.error);
         setError(null);
         setSaved(true);
         router.refresh();

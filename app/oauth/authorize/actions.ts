@@ -1,9 +1,11 @@
 "use server";
 
 import { requireOwner } from "@/lib/auth";
+import { fail, ok, type ActionResult } from "@/lib/action-result";
 import { grantCode, OAuthError, OOB_REDIRECT, checkAuthorizeRequest, type AuthorizeRequest } from "@/lib/domain/oauth";
 
-export type AuthorizeResult = { ok: true; location: string } | { ok: false; error: string };
+/** Where the browser goes next: back to the app, or to the page showing an out-of-band code. */
+export type AuthorizeResult = ActionResult<string>;
 
 function withQuery(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri);
@@ -25,10 +27,10 @@ export async function approveAuthorization(request: AuthorizeRequest): Promise<A
   try {
     const req = clean(request);
     const { code, redirectUri } = await grantCode(req);
-    if (redirectUri === OOB_REDIRECT) return { ok: true, location: `/oauth/authorize/native?code=${encodeURIComponent(code)}` };
-    return { ok: true, location: withQuery(redirectUri, { code, state: req.state }) };
+    if (redirectUri === OOB_REDIRECT) return ok(`/oauth/authorize/native?code=${encodeURIComponent(code)}`);
+    return ok(withQuery(redirectUri, { code, state: req.state }));
   } catch (err) {
-    if (err instanceof OAuthError) return { ok: false, error: err.message };
+    if (err instanceof OAuthError) return fail(err.message);
     throw err;
   }
 }
@@ -38,10 +40,10 @@ export async function denyAuthorization(request: AuthorizeRequest): Promise<Auth
   try {
     const req = clean(request);
     const { redirectUri } = await checkAuthorizeRequest(req);
-    if (redirectUri === OOB_REDIRECT) return { ok: true, location: "/messages" };
-    return { ok: true, location: withQuery(redirectUri, { error: "access_denied", error_description: "The owner denied the request.", state: req.state }) };
+    if (redirectUri === OOB_REDIRECT) return ok("/messages");
+    return ok(withQuery(redirectUri, { error: "access_denied", error_description: "The owner denied the request.", state: req.state }));
   } catch (err) {
-    if (err instanceof OAuthError) return { ok: false, error: err.message };
+    if (err instanceof OAuthError) return fail(err.message);
     throw err;
   }
 }

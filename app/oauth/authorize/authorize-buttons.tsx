@@ -15,7 +15,7 @@ export function AuthorizeButtons({ request, appName }: { request: AuthorizeReque
     try {
       const result = await action(request);
       if (result.ok) {
-        window.location.assign(result.location);
+        window.location.assign(result.value);
         return;
       }
       setError(result.error);

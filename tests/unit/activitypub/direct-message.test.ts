@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AddressingError, assertNeverWidens, isPublicAddress, looksLikeFollowersCollection } from "@/lib/activitypub/addressing";
-import { buildDirectMessage } from "@/lib/activitypub/direct-message";
+import { buildDirectMessage, buildDirectMessageDelete, buildDirectMessageUpdate } from "@/lib/activitypub/direct-message";
 
 // The privacy invariant of issue 6, on exactly the JSON an outgoing DM sends:
 // whatever recipients it is given, the Create and its Note either carry only
@@ -81,6 +81,35 @@ describe("a reply never widens its conversation (property)", () => {
         else expect(() => assertNeverWidens(participants, [...subset, ...extra])).not.toThrow();
       }),
       { numRuns: runs(1000) },
+    );
+  });
+});
+
+describe("edits and deletions of a DM", () => {
+  it("send an Update to exactly the audience the DM went to, and a Delete to its recipients only", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(actor, { minLength: 1, maxLength: 6 }), (ids) => {
+        const objectId = `${ME}/notes/1`;
+        const { note } = buildDirectMessage({
+          actor: ME,
+          objectId,
+          recipients: ids.map((id) => ({ id, mention: id })),
+          html: "<p>hi</p>",
+          published: new Date(0),
+          thread: "https://me.example/contexts/1",
+        });
+        const updated = new Date(1000);
+        const edit = buildDirectMessageUpdate({ actor: ME, objectId, sentNote: note, html: "<p>edited</p>", updated });
+        expect(edit.update.to).toEqual(ids);
+        expect(edit.update.cc).toEqual([]);
+        expect(audience(edit.update.object as Record<string, unknown>)).toEqual(ids);
+        expect(edit.note.content).toBe("<p>edited</p>");
+        expect(edit.update.id).toBe(`${objectId}#updates/1000`);
+        const del = buildDirectMessageDelete({ actor: ME, objectId, recipients: ids });
+        expect(audience(del)).toEqual(ids);
+        expect(del.object).toEqual({ id: objectId, type: "Tombstone" });
+      }),
+      { numRuns: runs(100) },
     );
   });
 });

@@ -39,10 +39,10 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
           setLookupError(r.error);
           return null;
         }
-        setRecipients((list) => (list.some((x) => x.id === r.recipient.id) ? list : [...list, r.recipient]));
+        setRecipients((list) => (list.some((x) => x.id === r.value.id) ? list : [...list, r.value]));
         // Keep whatever was typed meanwhile.
         setQuery((current) => (current.trim() === q ? "" : current));
-        return r.recipient;
+        return r.value;
       } catch {
         setLookupError("Could not reach your Moiety server. Check your connection and try again.");
         return null;
@@ -82,7 +82,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       form.set("text", text);
       images.appendTo(form);
       const r = await sendNewMessageAction(form);
-      if (r.ok) router.push(`/messages/${r.conversationId}`);
+      if (r.ok) router.push(`/messages/${r.value}`);
       else setSendError(r.error);
     } catch {
       setSendError("Could not reach the server. Your message is still here; try again.");
