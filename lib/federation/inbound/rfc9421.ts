@@ -51,7 +51,8 @@ function verifierFor(alg: Algorithm | undefined, key: KeyObject): ((base: Buffer
       return type === "rsa" ? (b, s) => cryptoVerify("sha256", b, key, s) : null;
     case "rsa-pss-sha512":
       return type === "rsa" || type === "rsa-pss"
-        ? (b, s) => cryptoVerify("sha512", b, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 }, s)
+        ? // RFC 9421 says a 64-byte salt; signers differ (http-message-signatures uses the longest), and any length is sound.
+          (b, s) => cryptoVerify("sha512", b, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, s)
         : null;
     case "ecdsa-p256-sha256":
       return type === "ec" && curve === "prime256v1" ? (b, s) => cryptoVerify("sha256", b, { key, dsaEncoding: "ieee-p1363" }, s) : null;
