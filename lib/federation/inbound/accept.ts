@@ -81,12 +81,26 @@ function activityKey(activity: Record<string, unknown>, actor: string, text: str
   return hostOf(id) === hostOf(actor) ? id : `${actor} ${id}`;
 }
 
+/**
+ * What makes the JSON no activity at all, or null: a `type` that is not a
+ * string (or strings), an `id` that is not a string. JSON-LD processing (the
+ * Fedify path) would fail on these later, and retry them for hours.
+ */
+function shapeProblem(activity: Record<string, unknown>): string | null {
+  const types = Array.isArray(activity.type) ? activity.type : [activity.type];
+  if (types.length === 0 || !types.every((t) => typeof t === "string" && t.length > 0)) return "The activity's type is not a name.";
+  if (activity.id !== undefined && typeof activity.id !== "string") return "The activity's id is not a URL.";
+  return null;
+}
+
 export async function acceptInboxPost(req: InboundRequest, recipient: string | null): Promise<InboxAnswer> {
   const badType = contentTypeProblem(typeof req.headers["content-type"] === "string" ? req.headers["content-type"] : undefined);
   if (badType) return refuse(badType.status, badType.error);
   const parsed = parseInboxBody(req.body);
   if (!parsed.ok) return refuse(parsed.status, parsed.error);
   const { activity, text } = parsed;
+  const shape = shapeProblem(activity);
+  if (shape) return refuse(400, shape);
   if (recipient !== null && recipient !== ownerUsername()) return refuse(404, `There is no account named ${recipient} here.`);
 
   const read = readSignature(req);
