@@ -3,6 +3,7 @@ import { hasType, idOf, idsOf, isObject } from "../../activitypub/values";
 import { readSignature, type InboundRequest } from "./http-signature";
 import { isBlockedSync, isKnownActor, ownerUsername, storeActivity } from "./inbox-store";
 import { contentTypeProblem, parseInboxBody } from "./limits";
+import { contextProblem, REQUEST_FETCH_BUDGET_MS } from "./remote-contexts";
 import { keyFor, refetchKey } from "./remote-keys";
 
 // POST /inbox and POST /users/NAME/inbox, answered in the front process
@@ -23,6 +24,8 @@ import { keyFor, refetchKey } from "./remote-keys";
 //    fails is fetched again once (a rotation), at most once a minute (401);
 //  - the key's owner is the activity's actor (401): a key document on the
 //    actor's server that names another owner does not speak for the actor;
+//  - the remote @context documents it names can be loaded (400), fetched
+//    once per URL and only now, for a verified sender (remote-contexts.ts);
 //  - stored once per activity id (a repeat is answered 202 and dropped),
 //    committed before the 202 (inbox-store.ts); 503 when the database is busy.
 
@@ -94,6 +97,7 @@ function shapeProblem(activity: Record<string, unknown>): string | null {
 }
 
 export async function acceptInboxPost(req: InboundRequest, recipient: string | null): Promise<InboxAnswer> {
+  const deadline = Date.now() + REQUEST_FETCH_BUDGET_MS;
   const badType = contentTypeProblem(typeof req.headers["content-type"] === "string" ? req.headers["content-type"] : undefined);
   if (badType) return refuse(badType.status, badType.error);
   const parsed = parseInboxBody(req.body);
@@ -130,6 +134,8 @@ export async function acceptInboxPost(req: InboundRequest, recipient: string | n
     found = again;
   }
   if (actors.some((a) => a !== found.key.ownerId)) return refuse(401, "The signature's key does not belong to the activity's actor.");
+  const badContext = await contextProblem(activity, deadline);
+  if (badContext) return refuse(400, badContext);
 
   const outcome = await storeActivity({ activityId: activityKey(activity, actor, text), actorId: actor, keyId, recipient, body: text });
   if (outcome === "busy") return refuse(503, "The server is busy; try again in a moment.", { "retry-after": "5" });

@@ -1,21 +1,23 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type Database from "better-sqlite3";
 import { actorFieldsOf, publicKeyIn } from "../../activitypub/key-document";
-import { fetchKeyDocument, type KeyDocument } from "./key-fetch";
+import { fetchKeyDocument, type KeyDocument } from "./document-fetch";
 import { inboundDb, sqlTime } from "./sqlite";
 
 // Remote public keys for the inbox: an in-memory LRU over the RemoteKey
 // table, and on a miss one fetch of the key document (lib/federation/inbound/key-fetch.ts).
-// A key that no longer verifies may have been rotated: `refetch` fetches it
-// again, but at most once a minute per keyId, so requests with bad signatures
-// for a known key cannot make us fetch over and over. Requests for the same
+// A key that no longer verifies may have been rotated: `refetchKey` fetches
+// it again, but at most once a minute per keyId (counted from the last
+// refetch; the first fetch does not count, so a rotation right after it is
+// still seen), so requests with bad signatures for a known key cannot make us
+// fetch over and over. Requests for the same
 // missing key at once share one fetch.
 //
 // A key found inside its owner's actor document also stores that actor, as
 // the RemoteActor row the Fedify path would write (lib/federation/lookup.ts's
 // rememberActor), so the inbox worker finds the sender known.
 
-export type RemoteKey = { keyId: string; ownerId: string; key: KeyObject; fetchedAt: number };
+export type RemoteKey = { keyId: string; ownerId: string; key: KeyObject; fetchedAt: number; refetchedAt: number };
 export type KeyResult = { ok: true; key: RemoteKey; fetchedNow: boolean } | { ok: false; error: string };
 
 const CAPACITY = 4096;
@@ -63,7 +65,7 @@ function fromTable(keyId: string): RemoteKey | null {
   const row = sql().read.get(keyId);
   if (!row) return null;
   try {
-    return { keyId, ownerId: row.ownerId, key: createPublicKey(row.publicKeyPem), fetchedAt: new Date(row.fetchedAt).getTime() || 0 };
+    return { keyId, ownerId: row.ownerId, key: createPublicKey(row.publicKeyPem), fetchedAt: new Date(row.fetchedAt).getTime() || 0, refetchedAt: 0 };
   } catch {
     return null;
   }
@@ -78,7 +80,7 @@ function hostOf(url: string): string | null {
 }
 
 /** The key in a fetched document, stored with its owner's actor row when the document is that actor describing itself. */
-function store(keyId: string, fetched: KeyDocument): KeyResult {
+function store(keyId: string, fetched: KeyDocument, refetchedAt: number): KeyResult {
   const found = publicKeyIn(fetched.doc, keyId);
   if (!found) return { ok: false, error: `The document at ${keyId} does not give that key.` };
   // A key speaks only for an owner on its own server (the inbox's rule; Fedify would believe any owner claim).
@@ -95,17 +97,17 @@ function store(keyId: string, fetched: KeyDocument): KeyResult {
     s.saveKey.run(keyId, found.ownerId, found.pem, sqlTime(now));
     if (selfDescribed) s.saveActor.run({ ...actor, host: new URL(actor.id).host, fetchedAt: sqlTime(now) });
   })();
-  const key: RemoteKey = { keyId, ownerId: found.ownerId, key: createPublicKey(found.pem), fetchedAt: now.getTime() };
+  const key: RemoteKey = { keyId, ownerId: found.ownerId, key: createPublicKey(found.pem), fetchedAt: now.getTime(), refetchedAt };
   remember(key);
   return { ok: true, key, fetchedNow: true };
 }
 
-function fetchAndStore(keyId: string): Promise<KeyResult> {
+function fetchAndStore(keyId: string, refetchedAt = 0): Promise<KeyResult> {
   const running = inflight.get(keyId);
   if (running) return running;
   keyFetchStats.fetches++;
   const promise = fetchKeyDocument(keyId)
-    .then((fetched) => store(keyId, fetched))
+    .then((fetched) => store(keyId, fetched, refetchedAt))
     .catch((error: unknown): KeyResult => ({ ok: false, error: fetchError(keyId, error) }))
     .finally(() => inflight.delete(keyId));
   inflight.set(keyId, promise);
@@ -114,7 +116,7 @@ function fetchAndStore(keyId: string): Promise<KeyResult> {
 
 function fetchError(keyId: string, error: unknown): string {
   const e = error as Error;
-  if (e?.name === "KeyFetchError") return e.message;
+  if (e?.name === "DocumentFetchError") return e.message;
   if (e?.name === "PrivateAddressError") return `The key ${keyId} is on a private or local network address, which Moiety does not contact.`;
   return `The key ${keyId} could not be fetched.`;
 }
@@ -136,13 +138,14 @@ export async function keyFor(keyId: string): Promise<KeyResult> {
 
 /**
  * Fetch `keyId` again because a signature did not verify with the key held:
- * null when it was fetched less than a minute ago (nothing new to learn).
+ * null when it was refetched less than a minute ago.
  */
 export async function refetchKey(keyId: string, held: RemoteKey): Promise<KeyResult | null> {
-  if (Date.now() - held.fetchedAt < REFETCH_INTERVAL_MS) return null;
+  const now = Date.now();
+  if (now - held.refetchedAt < REFETCH_INTERVAL_MS) return null;
   // Whatever the outcome, not again within the minute.
-  held.fetchedAt = Date.now();
-  return fetchAndStore(keyId);
+  held.refetchedAt = now;
+  return fetchAndStore(keyId, now);
 }
 
 /** Forget the keys held in memory (tests). */
