@@ -1,6 +1,6 @@
 import { createPublicKey } from "node:crypto";
 import { normalizeHandle } from "./mentions";
-import { asArray, idOf, isObject, stringOf } from "./values";
+import { asArray, idOf, idsOf, isObject, stringOf } from "./values";
 
 // Public keys and actors in documents fetched for an HTTP signature's keyId,
 // read as plain JSON (compact ActivityStreams, no JSON-LD): a `publicKey`
@@ -118,4 +118,15 @@ export function actorFieldsOf(doc: unknown): ActorFields | null {
     iconUrl: iconUrl ?? null,
     followersUrl: idOf(doc.followers) ?? null,
   };
+}
+
+/** Ids of the keys an embedded Linked Data Signature or Object Integrity Proof (as plain JSON) is made with. */
+export function embeddedKeyIds(activity: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  const signature = activity.signature;
+  if (isObject(signature) && typeof signature.creator === "string") keys.push(signature.creator);
+  for (const proof of Array.isArray(activity.proof) ? activity.proof : [activity.proof]) {
+    if (isObject(proof)) keys.push(...idsOf(proof.verificationMethod));
+  }
+  return keys;
 }

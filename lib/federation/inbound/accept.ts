@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { hasType, idOf, idsOf, isObject } from "../../activitypub/values";
+import { embeddedKeyIds } from "../../activitypub/key-document";
+import { hasType, idOf, idsOf } from "../../activitypub/values";
 import { readSignature, type InboundRequest } from "./http-signature";
 import { isBlockedSync, isKnownActor, ownerUsername, storeActivity } from "./inbox-store";
 import { contentTypeProblem, parseInboxBody } from "./limits";
@@ -52,17 +53,6 @@ function hostOf(url: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Ids of the keys an embedded Linked Data Signature or Object Integrity Proof (as plain JSON) is made with. */
-function embeddedKeyIds(activity: Record<string, unknown>): string[] {
-  const keys: string[] = [];
-  const signature = activity.signature;
-  if (isObject(signature) && typeof signature.creator === "string") keys.push(signature.creator);
-  for (const proof of Array.isArray(activity.proof) ? activity.proof : [activity.proof]) {
-    if (isObject(proof)) keys.push(...idsOf(proof.verificationMethod));
-  }
-  return keys;
 }
 
 /** The actor a keyId most likely belongs to: the URL without its fragment or /main-key path. */
