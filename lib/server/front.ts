@@ -151,8 +151,11 @@ function relay(upRes: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 /** An inbox POST, answered here: 202 once the activity is committed, or a JSON reason. Keeps the connection open. */
+let publicScheme: "http" | "https" | undefined;
+
 function answerInbox(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, recipient: string | null): Promise<void> {
-  const scheme = new URL(env().origin).protocol === "https:" ? "https" : "http";
+  // The scheme senders reach us by (RFC 9421's @scheme and @target-uri): our public origin's, also behind a TLS proxy.
+  const scheme = (publicScheme ??= new URL(env().origin).protocol === "https:" ? "https" : "http");
   const request = { method: req.method ?? "POST", path: req.url ?? "/", authority: req.headers.host ?? "", scheme, headers: req.headers, body } as const;
   return acceptInboxPost(request, recipient)
     .catch((error: unknown) => {
