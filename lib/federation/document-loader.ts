@@ -2,6 +2,7 @@ import { FetchError, getDocumentLoader, signRequest, type DocumentLoader, type R
 import { env } from "../env";
 import { SOFTWARE_VERSION } from "./version";
 import { ContextCache } from "./context-cache";
+import { SqliteKvStore } from "./kv-store";
 import { PRELOADED_CONTEXTS } from "./preloaded-contexts";
 import { nextFetchTimeout } from "./fetch-budget";
 import { readCapped } from "./read-capped";
@@ -112,6 +113,8 @@ export function safeAuthenticatedDocumentLoader(identity: { keyId: URL; privateK
   return (url: string) => load(url, (request) => signRequest(request, identity.privateKey, identity.keyId), DOCUMENT);
 }
 
+const kv = new SqliteKvStore();
+
 /** Shared on globalThis with the inbox's check of the same contexts (lib/federation/inbound/remote-contexts.ts). */
 const g = globalThis as unknown as { moietyContextCache?: ContextCache };
 
@@ -123,5 +126,12 @@ export function safeContextLoader(): DocumentLoader {
   g.moietyContextCache ??= new ContextCache();
   const cache = g.moietyContextCache;
   return (url: string) =>
-    PRELOADED_CONTEXTS.has(url) ? preloaded(url) : cache.get(url, (u) => load(u, null, { maxBytes: CONTEXT_MAX_BYTES, followAlternate: false, hops: 0 }));
+    PRELOADED_CONTEXTS.has(url)
+      ? preloaded(url)
+      : cache.get(url, async (u) => {
+          // The inbox loaded it already when it accepted the activity (lib/federation/inbound/remote-contexts.ts).
+          const shared = await kv.get<unknown>(["moiety", "context", u]);
+          if (shared !== undefined) return { contextUrl: null, document: shared, documentUrl: u };
+          return load(u, null, { maxBytes: CONTEXT_MAX_BYTES, followAlternate: false, hops: 0 });
+        });
 }

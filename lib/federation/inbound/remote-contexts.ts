@@ -3,6 +3,7 @@ import { ContextCache } from "../context-cache";
 import { FetchBudgetExceeded } from "../fetch-budget";
 import { PRELOADED_CONTEXTS } from "../preloaded-contexts";
 import { DocumentFetchError, fetchContextDocument } from "./document-fetch";
+import { inboundDb, sqlTime } from "./sqlite";
 
 // Remote JSON-LD @context documents a signed activity names (Pleroma's
 // litepub, say), loaded by the inbox before it accepts the activity: one that
@@ -12,7 +13,22 @@ import { DocumentFetchError, fetchContextDocument } from "./document-fetch";
 // sender whose signature verified gets here, and each URL is fetched once and
 // kept (successes for hours, failures for a minute) in the same cache
 // Fedify's context loader uses (lib/federation/document-loader.ts), so a
-// process that runs both fetches it once.
+// process that runs both fetches it once; and a loaded context is written to
+// the KvEntry table, where that loader looks before fetching, for when
+// Fedify's queue runs in another process (Next's).
+
+/** The KvEntry key of a loaded remote context (read by lib/federation/document-loader.ts). */
+const contextKvKey = (url: string) => JSON.stringify(["moiety", "context", url]);
+const KEEP_MS = 6 * 60 * 60_000;
+
+function share(url: string, document: unknown): void {
+  inboundDb()
+    .prepare(
+      `INSERT INTO "KvEntry" ("key", "value", "expiresAt") VALUES (?, ?, ?)
+       ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "expiresAt" = excluded."expiresAt"`,
+    )
+    .run(contextKvKey(url), JSON.stringify(document), sqlTime(new Date(Date.now() + KEEP_MS)));
+}
 
 /** All of one request's fetches together, the key's included: as the inbox allowed before it left Next. */
 export const REQUEST_FETCH_BUDGET_MS = 10_000;
@@ -49,6 +65,7 @@ export async function contextProblem(activity: Record<string, unknown>, deadline
           throw Date.now() >= deadline ? new FetchBudgetExceeded("The time allowed for this request's fetches is used up.") : error;
         });
         if (!isObject(document) || !("@context" in document)) throw new DocumentFetchError(`${u} is not a JSON-LD context.`);
+        share(u, document);
         return { contextUrl: null, document, documentUrl: u };
       });
     } catch (error) {
