@@ -6,14 +6,14 @@ import { isCorsPath, preflight } from "@/lib/api/http";
 import { authorizationServerMetadata } from "@/lib/api/oauth";
 import { env } from "@/lib/env";
 import { federation } from "@/lib/federation/federation";
-import { withFetchBudget } from "@/lib/federation/fetch-budget";
 import { hostMeta } from "@/lib/federation/host-meta";
-import { refuseBlockedInboxPost } from "@/lib/federation/inbox-guard";
 import { nodeInfo20, nodeInfoLinks } from "@/lib/federation/nodeinfo";
 
 // Every request but static assets passes here. ActivityPub and discovery
 // requests go to Fedify; everything else (and what Fedify does not answer, a
 // browser asking for /users/alice say) goes on to Next with a fresh CSP nonce.
+// Inbox POSTs never reach Next: the front server answers them
+// (lib/federation/inbound/accept.ts).
 
 const FEDERATION_PATHS = /^\/(users\/|inbox$|\.well-known\/|nodeinfo\/)/;
 const THREAD_PAGE = /^\/messages\/([^/]+)$/;
@@ -69,23 +69,19 @@ export async function proxy(request: NextRequest) {
   if (pathname === "/.well-known/nodeinfo") return nodeInfoLinks();
   if (pathname === "/nodeinfo/2.0") return nodeInfo20();
   if (pathname === "/.well-known/host-meta") return hostMeta();
-  const answer = async () => {
-    if (request.method === "POST") {
-      const refused = await refuseBlockedInboxPost(request);
-      if (refused) return refused;
-    }
-    return federation().fetch(request, {
-      contextData: undefined,
-      onNotFound: () => page(request),
-      onNotAcceptable: () => page(request),
-    });
-  };
-  // A POST's key and @context fetches share one time budget (lib/federation/fetch-budget.ts).
-  const response = request.method === "POST" ? await withFetchBudget(INBOX_FETCH_BUDGET, answer) : await answer();
+  // Only `next dev` without the front gets here with an inbox POST: Fedify's own inbox lacks the front's checks.
+  if (request.method === "POST" && INBOX_PATH.test(pathname)) {
+    return NextResponse.json({ error: "Inboxes are answered by moiety serve's front server." }, { status: 404 });
+  }
+  const response = await federation().fetch(request, {
+    contextData: undefined,
+    onNotFound: () => page(request),
+    onNotAcceptable: () => page(request),
+  });
   return jsonErrors(response);
 }
 
-const INBOX_FETCH_BUDGET = { totalMs: 10_000, perFetchMs: 5_000 };
+const INBOX_PATH = /(^|\/)inbox\/?$/;
 
 /** Fedify answers refused requests in plain text; servers and people get the same reason as JSON. */
 async function jsonErrors(response: Response): Promise<Response> {

@@ -1,4 +1,5 @@
 import { db, writeTransaction } from "../db";
+import type { ActorFields } from "../activitypub/key-document";
 import type { RemoteActor } from "../generated/prisma/client";
 import { blockedSteps, cachedActorSteps, markActorGoneSteps, type CachedActor } from "./incoming-store";
 import { runAsync } from "./sql-steps";
@@ -7,16 +8,8 @@ import { runAsync } from "./sql-steps";
 
 export type { RemoteActor };
 
-export type ActorInfo = {
-  id: string;
-  handle: string | null;
-  name: string | null;
-  inbox: string;
-  sharedInbox: string | null;
-  url: string | null;
-  iconUrl: string | null;
-  followersUrl: string | null;
-};
+/** What is kept of an actor document (read from JSON in lib/activitypub/key-document.ts, from Fedify in lib/federation/lookup.ts). */
+export type ActorInfo = ActorFields;
 
 /**
  * Store an actor document. `servedBy` is the URL the document was fetched

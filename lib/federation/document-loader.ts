@@ -2,6 +2,8 @@ import { FetchError, getDocumentLoader, signRequest, type DocumentLoader, type R
 import { env } from "../env";
 import { SOFTWARE_VERSION } from "./version";
 import { ContextCache } from "./context-cache";
+import { SqliteKvStore } from "./kv-store";
+import { PRELOADED_CONTEXTS } from "./preloaded-contexts";
 import { nextFetchTimeout } from "./fetch-budget";
 import { readCapped } from "./read-capped";
 import { safeFetch } from "./safe-fetch";
@@ -51,20 +53,6 @@ function alternateLink(html: string, base: URL): URL | null {
 
 type Sign = (request: Request) => Promise<Request>;
 
-// JSON-LD contexts Fedify ships preloaded (the keys of its runtime/contexts.js):
-// served from memory by Fedify's own loader, never fetched. Every other URL —
-// objects and unknown @context documents alike — goes through safeFetch.
-const PRELOADED_CONTEXTS = new Set([
-  "https://www.w3.org/ns/activitystreams",
-  "https://w3id.org/security/v1",
-  "https://w3id.org/security/data-integrity/v1",
-  "https://www.w3.org/ns/did/v1",
-  "https://w3id.org/security/multikey/v1",
-  "https://w3id.org/identity/v1",
-  "https://purl.archive.org/socialweb/webfinger",
-  "http://schema.org/",
-  "https://gotosocial.org/ns",
-]);
 const preloaded = getDocumentLoader();
 
 const MAX_HOPS = 5;
@@ -125,6 +113,9 @@ export function safeAuthenticatedDocumentLoader(identity: { keyId: URL; privateK
   return (url: string) => load(url, (request) => signRequest(request, identity.privateKey, identity.keyId), DOCUMENT);
 }
 
+const kv = new SqliteKvStore();
+
+/** Shared on globalThis with the inbox's check of the same contexts (lib/federation/inbound/remote-contexts.ts). */
 const g = globalThis as unknown as { moietyContextCache?: ContextCache };
 
 /**
@@ -135,5 +126,12 @@ export function safeContextLoader(): DocumentLoader {
   g.moietyContextCache ??= new ContextCache();
   const cache = g.moietyContextCache;
   return (url: string) =>
-    PRELOADED_CONTEXTS.has(url) ? preloaded(url) : cache.get(url, (u) => load(u, null, { maxBytes: CONTEXT_MAX_BYTES, followAlternate: false, hops: 0 }));
+    PRELOADED_CONTEXTS.has(url)
+      ? preloaded(url)
+      : cache.get(url, async (u) => {
+          // The inbox loaded it already when it accepted the activity (lib/federation/inbound/remote-contexts.ts).
+          const shared = await kv.get<unknown>(["moiety", "context", u]);
+          if (shared !== undefined) return { contextUrl: null, document: shared, documentUrl: u };
+          return load(u, null, { maxBytes: CONTEXT_MAX_BYTES, followAlternate: false, hops: 0 });
+        });
 }

@@ -1,10 +1,16 @@
 import { Activity, verifyRequest } from "@fedify/fedify";
 import { getRemoteActor, isBlocked } from "../domain/contacts";
+import { embeddedKeyIds } from "../activitypub/key-document";
 import { hasType, idOf, idsOf, isObject } from "../activitypub/values";
+import { cavageParams } from "./inbound/cavage";
+import { inboxBodyProblem } from "./inbound/limits";
 import { safeContextLoader, safeDocumentLoader } from "./document-loader";
 import { StoredKeyCache } from "./key-cache";
 import { SqliteKvStore } from "./kv-store";
 
+// The inbox's checks as they were while Next answered inbox POSTs; the front
+// answers them now (lib/federation/inbound/accept.ts). Only the inbox
+// benchmark's harness (scripts/bench/inbox-harness.ts) still drives this path.
 // Checks on inbox POSTs before Fedify handles them:
 //  - refuse what is not an ActivityPub body: another content type (415), bytes
 //    that are not UTF-8, JSON that does not parse or is too deep or too large
@@ -61,50 +67,9 @@ function isHttpUrl(value: string): boolean {
 
 const ACTIVITYPUB_TYPES = new Set(["application/activity+json", "application/ld+json", "application/json"]);
 
-/** Bounds on an inbox body; a real activity (a DM, a Follow, an Update of a profile) is far inside them. */
-const INBOX_BODY_LIMITS = { depth: 32, values: 5_000, arrayLength: 500, contexts: 16 };
-
-/** Why a parsed inbox body is too deep or too large, or null. Iterative: deep input cannot overflow the stack. */
-function inboxBodyProblem(root: unknown): string | null {
-  const L = INBOX_BODY_LIMITS;
-  const stack: [unknown, number][] = [[root, 1]];
-  let values = 0;
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (++values > L.values) return `The activity has more than ${L.values} values.`;
-    if (depth > L.depth) return `The activity is nested more than ${L.depth} levels deep.`;
-    if (Array.isArray(value)) {
-      if (value.length > L.arrayLength) return `The activity has a list of more than ${L.arrayLength} entries.`;
-      for (const v of value) stack.push([v, depth + 1]);
-    } else if (isObject(value)) {
-      const context = value["@context"];
-      if (Array.isArray(context) && context.length > L.contexts) return `The activity has more than ${L.contexts} @context entries.`;
-      for (const v of Object.values(value)) stack.push([v, depth + 1]);
-    }
-  }
-  return null;
-}
-
-/**
- * The Signature header's parameters, read the way Fedify reads them (pairs
- * split on commas; what does not parse is ignored); null when a parameter
- * appears twice — Fedify would take the last, a reader of the first would be
- * checking another key.
- */
-function signatureParams(header: string): Map<string, string> | null {
-  const params = new Map<string, string>();
-  for (const pair of header.split(",")) {
-    const m = /^\s*([A-Za-z]+)=(?:"([^"]*)"|(\d+))\s*$/.exec(pair);
-    if (!m) continue;
-    if (params.has(m[1])) return null;
-    params.set(m[1], m[2] ?? m[3]);
-  }
-  return params;
-}
-
 /** What is wrong with a Signature header (and the Date it signs), or null. */
 function signatureProblem(header: string, date: string | null): string | null {
-  const params = signatureParams(header);
+  const params = cavageParams(header);
   if (params === null) return "The Signature header gives a parameter twice.";
   const keyId = params.get("keyId");
   if (keyId === undefined || !isHttpUrl(keyId)) return "The signature's keyId is not an http(s) URL.";
@@ -122,17 +87,6 @@ function signatureProblem(header: string, date: string | null): string | null {
   }
   if (date === null || Number.isNaN(new Date(date).getTime())) return "The Date header is missing or not a date.";
   return null;
-}
-
-/** Ids of the keys an embedded Linked Data Signature or Object Integrity Proof (as plain JSON) is made with. */
-function embeddedKeyIds(activity: Record<string, unknown>): string[] {
-  const keys: string[] = [];
-  const signature = activity.signature;
-  if (isObject(signature) && typeof signature.creator === "string") keys.push(signature.creator);
-  for (const proof of Array.isArray(activity.proof) ? activity.proof : [activity.proof]) {
-    if (isObject(proof)) keys.push(...idsOf(proof.verificationMethod));
-  }
-  return keys;
 }
 
 const kv = new SqliteKvStore();
@@ -171,7 +125,7 @@ export async function refuseBlockedInboxPost(request: Request): Promise<Response
   if (signatureHeader === null) return json(401, "The request is not signed (no Signature header).");
   const problem = signatureProblem(signatureHeader, request.headers.get("date"));
   if (problem) return json(401, problem);
-  const keyId = signatureParams(signatureHeader)!.get("keyId")!;
+  const keyId = cavageParams(signatureHeader)!.get("keyId")!;
   const u = new URL(keyId);
   u.hash = "";
   const signer = u.href.replace(/\/main-key$/, "");

@@ -4,7 +4,7 @@ import { fetchActorById, LookupError } from "./lookup";
 // Who signed a GET, for the DM object dispatcher (lib/federation/objects.ts).
 // Fedify's getSignedKeyOwner believes an `owner` the key document embeds, so a
 // key on any server could claim to belong to a DM's recipient (issue 11). The
-// inbox's rule applies instead (lib/federation/inbox-guard.ts): the key lives
+// inbox's rule applies instead (lib/federation/inbound/accept.ts): the key lives
 // on its owner's server, and the owner, fetched from its own id, lists it.
 
 function signatureKeyId(request: Request): string | null {

@@ -3,13 +3,17 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER } from "../client-address";
+import { env } from "../env";
+import { acceptInboxPost, inboxRecipient } from "../federation/inbound/accept";
 import { AddressLimit, addressGroup } from "./address-limit";
 import { BodyBudget, readBody } from "./request-body";
 import { attachStreaming } from "./streaming-socket";
 import { routeHttpRequest } from "./tls-policy";
 
-// The public listener. It forwards every request to Next's standalone server
-// on a private loopback port, and owns what Next cannot do safely itself:
+// The public listener. It answers inbox POSTs itself
+// (lib/federation/inbound/accept.ts), forwards every other request to Next's
+// standalone server on a private loopback port, and owns what Next cannot do
+// safely itself:
 // the client's address (Next trusts any X-Forwarded-For a client sends), a
 // hard cap on request bodies (Next buffers, then silently truncates), and slow
 // or numerous clients (each body is read here in full before the app server
@@ -146,7 +150,31 @@ function relay(upRes: http.IncomingMessage, res: http.ServerResponse): void {
   res.on("close", () => clearTimeout(stalled));
 }
 
-/** The request handler that checks a request, reads its body and forwards it to Next. */
+/** An inbox POST, answered here: 202 once the activity is committed, or a JSON reason. Keeps the connection open. */
+let publicScheme: "http" | "https" | undefined;
+
+function answerInbox(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, recipient: string | null): Promise<void> {
+  // The scheme senders reach us by (RFC 9421's @scheme and @target-uri): our public origin's, also behind a TLS proxy.
+  const scheme = (publicScheme ??= new URL(env().origin).protocol === "https:" ? "https" : "http");
+  const request = { method: req.method ?? "POST", path: req.url ?? "/", authority: req.headers.host ?? "", scheme, headers: req.headers, body } as const;
+  return acceptInboxPost(request, recipient)
+    .catch((error: unknown) => {
+      console.error("inbox: a POST could not be handled:", error);
+      return { status: 500, body: { error: "The activity could not be handled; try again later." }, headers: undefined };
+    })
+    .then((answer) => {
+      if (res.headersSent || res.destroyed) return;
+      const text = answer.body ? JSON.stringify(answer.body) : "";
+      res.writeHead(answer.status, {
+        ...(text ? { "content-type": "application/json; charset=utf-8" } : {}),
+        "content-length": String(Buffer.byteLength(text)),
+        ...answer.headers,
+      });
+      res.end(text);
+    });
+}
+
+/** The request handler that checks a request, reads its body, and answers an inbox POST or forwards it to Next. */
 function proxyHandler(o: Omit<FrontOptions, "host" | "port">, requests: AddressLimit): Handler {
   // A connection per request in flight; bodies arrive complete, so only responses hold one.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
@@ -196,6 +224,11 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">, requests: AddressL
     }
     if (res.destroyed) {
       read.release();
+      return;
+    }
+    const inbox = req.method === "POST" ? inboxRecipient(pathOf(req)) : undefined;
+    if (inbox) {
+      await answerInbox(req, res, read.body, inbox.recipient).finally(read.release);
       return;
     }
 

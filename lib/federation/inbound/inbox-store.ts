@@ -1,0 +1,107 @@
+import type Database from "better-sqlite3";
+import { inboxCommitted } from "./signal";
+import { inboundDb, sqlTime } from "./sqlite";
+
+// The inbox's reads and its one write, as prepared statements on the front
+// process's own connection (no Prisma on this path).
+//
+// The write is a group commit: every accepted activity of one event-loop turn
+// is queued, and a setImmediate inserts them all in ONE transaction, then
+// answers each. An activity is answered 202 only after its commit, so nothing
+// answered is lost (kill -9 included); one commit per turn instead of one per
+// request is what keeps the inbox fast under load (../shared/INBOX-NOTES.md
+// has the measurements behind this choice).
+
+export type InboxInsert = { activityId: string; actorId: string; keyId: string; recipient: string | null; body: string };
+/** "stored": committed now; "duplicate": that activity id was already here; "busy"/"failed": not stored, try again. */
+export type InsertOutcome = "stored" | "duplicate" | "busy" | "failed";
+
+type Statements = {
+  blocked: Database.Statement;
+  knownActor: Database.Statement<[string], { one: number }>;
+  owner: Database.Statement<[], { username: string }>;
+  insert: Database.Statement<[string, string, string, string | null, string, string]>;
+};
+let statements: Statements | null = null;
+
+function sql(): Statements {
+  if (statements) return statements;
+  const db = inboundDb();
+  statements = {
+    // The same rows lib/domain/contacts.ts's isBlocked reads: the actor, or its host or any parent domain.
+    blocked: db.prepare(
+      `SELECT 1 FROM "Block" WHERE ("kind" = 'actor' AND "value" = ?) OR ("kind" = 'domain' AND "value" IN (SELECT value FROM json_each(?))) LIMIT 1`,
+    ),
+    knownActor: db.prepare(`SELECT 1 AS one FROM "RemoteActor" WHERE "id" = ?`),
+    owner: db.prepare(`SELECT "username" FROM "Owner" LIMIT 1`),
+    insert: db.prepare(
+      `INSERT INTO "InboxActivity" ("activityId", "actorId", "keyId", "recipient", "body", "receivedAt", "attempts")
+       VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT ("activityId") DO NOTHING`,
+    ),
+  };
+  return statements;
+}
+
+/** Is this actor (or its whole domain, subdomains included) blocked? As lib/domain/contacts.ts's isBlocked. */
+export function isBlockedSync(actorOrUrl: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(actorOrUrl);
+  } catch {
+    return false;
+  }
+  const host = url.hostname.toLowerCase();
+  const parts = host.split(".");
+  const domains = parts.map((_, i) => parts.slice(i).join(".")).filter((d) => d.includes(".") || d === host);
+  const values = [...new Set([...domains, url.host.toLowerCase()])];
+  return sql().blocked.get(actorOrUrl, JSON.stringify(values)) !== undefined;
+}
+
+export function isKnownActor(id: string): boolean {
+  return sql().knownActor.get(id) !== undefined;
+}
+
+/** The owner's username, or null before setup. The username never changes once set. */
+let ownerName: string | null = null;
+export function ownerUsername(): string | null {
+  ownerName ??= sql().owner.get()?.username ?? null;
+  return ownerName;
+}
+
+type Pending = { row: InboxInsert; receivedAt: string; resolve: (o: InsertOutcome) => void };
+let queue: Pending[] = [];
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? "";
+  return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+}
+
+function flush(): void {
+  const batch = queue;
+  queue = [];
+  const s = sql();
+  let outcomes: InsertOutcome[];
+  try {
+    outcomes = inboundDb().transaction(() =>
+      batch.map((p): InsertOutcome => {
+        const r = p.row;
+        return s.insert.run(r.activityId, r.actorId, r.keyId, r.recipient, r.body, p.receivedAt).changes > 0 ? "stored" : "duplicate";
+      }),
+    )();
+  } catch (error) {
+    if (!isBusy(error)) console.error("inbox: could not store accepted activities:", error);
+    const outcome: InsertOutcome = isBusy(error) ? "busy" : "failed";
+    for (const p of batch) p.resolve(outcome);
+    return;
+  }
+  batch.forEach((p, i) => p.resolve(outcomes[i]));
+  if (outcomes.includes("stored")) inboxCommitted();
+}
+
+/** Store an accepted activity with the others of this event-loop turn; resolves after the commit. */
+export function storeActivity(row: InboxInsert): Promise<InsertOutcome> {
+  return new Promise((resolve) => {
+    if (queue.length === 0) setImmediate(flush);
+    queue.push({ row, receivedAt: sqlTime(new Date()), resolve });
+  });
+}
