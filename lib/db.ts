@@ -17,6 +17,14 @@ export function db(): PrismaClient {
   return globalForDb.moietyPrisma;
 }
 
+/** Close the connection, if one was opened (shutdown). */
+export async function closeDb(): Promise<void> {
+  const client = globalForDb.moietyPrisma;
+  globalForDb.moietyPrisma = undefined;
+  globalForDb.moietyDbReady = undefined;
+  await client?.$disconnect();
+}
+
 /**
  * Connection settings that SQLite does not keep in the file. WAL is persistent,
  * but asking again is cheap and repairs a database copied in without it.
