@@ -9,11 +9,12 @@ import { attachStreaming } from "./streaming-socket";
 import { routeHttpRequest } from "./tls-policy";
 
 // The public listener. It forwards requests to Next's request handler on a
-// private loopback port (in this process, lib/server/next-app.ts), and owns what Next cannot do safely itself:
-// the client's address (Next trusts any X-Forwarded-For a client sends), a
-// hard cap on request bodies (Next buffers, then silently truncates), and slow
-// or numerous clients (each body is read here in full before the app server
-// is asked, so a slow sender never holds one of its connections).
+// private loopback port (in this same process: lib/server/next-app.ts), and
+// owns what Next cannot do safely itself: the client's address (Next trusts
+// any X-Forwarded-For a client sends), a hard cap on request bodies (Next
+// buffers, then silently truncates), and slow or numerous clients (each body
+// is read here in full before the app server is asked, so a slow sender never
+// holds one of its connections).
 
 export type FrontOptions = {
   host: string;
