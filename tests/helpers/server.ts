@@ -35,7 +35,13 @@ export function tempDataDir(prefix = "moiety-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; origin?: string } = {}): Promise<TestServer> {
+/**
+ * Start `moiety serve`; resolves when it serves pages. The server loads Next
+ * on the first request that needs it (lib/server/next-app.ts): that request is
+ * made here, so that tests time what they test and not that one-off load.
+ * `cold: true` resolves as soon as it listens, with Next not loaded.
+ */
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; origin?: string; cold?: boolean } = {}): Promise<TestServer> {
   const port = opts.env?.PORT ? Number(opts.env.PORT) : await freePort();
   const dataDir = opts.dataDir ?? tempDataDir();
   const url = `http://127.0.0.1:${port}`;
@@ -67,6 +73,7 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (!opts.cold) await fetch(`${url}/login`, { redirect: "manual", signal: AbortSignal.timeout(90_000) }).then((r) => r.arrayBuffer());
   const code = /Setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(out)?.[1] ?? null;
   return {
     url,

@@ -15,7 +15,7 @@ let pat: PeerActor;
 
 beforeAll(async () => {
   peer = await Peer.start();
-  [alice, pat] = await Promise.all([startInstance("alice"), peer.addActor("pat")]);
+  [alice, pat] = await Promise.all([startInstance("alice", { cold: true }), peer.addActor("pat")]);
 });
 afterAll(async () => {
   await Promise.all([alice?.stop(), peer?.close()]);
