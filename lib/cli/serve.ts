@@ -15,6 +15,7 @@ import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
 import { startInboundWorker } from "../federation/inbound/worker";
 import { closeInboundDb } from "../federation/inbound/sqlite";
+import { closeDb } from "../db-close";
 
 const MiB = 1024 * 1024;
 
@@ -172,7 +173,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }, 5_000).unref();
     const deadline = new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
     await Promise.race([Promise.all([workers.stop(), inboundDone]), deadline]);
-    if (workers.loaded() || app.loaded()) await (await import("../db")).closeDb().catch(() => undefined);
+    await closeDb().catch(() => undefined);
     closeInboundDb();
     // Next's timers and kept-alive sockets would hold the process open; nothing is left to finish.
     process.exit(0);
