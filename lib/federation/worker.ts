@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { db, dbReady } from "../db";
 import { startDeliveryWorker } from "./delivery";
 import { federation } from "./federation";
@@ -29,6 +30,8 @@ const g = globalThis as unknown as { moietyWorkers?: Workers };
 export function runWorkers(): Workers {
   if (g.moietyWorkers) return g.moietyWorkers;
   const controller = new AbortController();
+  // Every lane of the three workers (8 + 4 + 2) listens for this one abort; not a leak.
+  setMaxListeners(64, controller.signal);
   const running = (async () => {
     await dbReady();
     await Promise.all([
