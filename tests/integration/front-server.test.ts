@@ -22,8 +22,10 @@ beforeAll(async () => {
   // A front secret of the test's own, to show that it is what opens the private port.
   const secret = randomBytes(32).toString("base64url");
   [alice, pat] = await Promise.all([startInstance("alice", { env: { MOIETY_FRONT_SECRET: secret } }), peer.addActor("pat")]);
-  // One DM first, so the timed one below does not include fetching pat's key for the first time.
+  // One DM first, so the timed one below does not include fetching pat's key for the first time,
+  // nor loading the workers that store it (lib/server/lazy-workers.ts): wait until it is stored.
   expect((await sendDm("warming up")).status).toBe(202);
+  await eventually(async () => JSON.stringify(await alice.json(["dm", "list"])).includes("warming up"), "the first DM stored", 60_000);
 });
 afterAll(async () => {
   await Promise.all([alice?.stop(), peer?.close()]);
