@@ -56,6 +56,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   parseArgs({ args: argv, options: {}, strict: true });
   // The web app runs in this process and is always the production build.
   Object.assign(process.env, { NODE_ENV: "production" });
+  // Output that nobody reads any more (a closed pipe) must not stop the server, nor, once
+  // Next has added its uncaughtException logger, make every log line another error to log.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   const e = env();
   if (!fs.existsSync(STANDALONE_SERVER)) {
     throw new CliError("The app is not built yet: run `npm start` (or `npm run build`) first.");
