@@ -6,10 +6,11 @@ import { isIP } from "node:net";
 // be forged by clients. Without the front, all requests share one bucket.
 export const CLIENT_ADDRESS_HEADER = "x-moiety-client-address";
 
-// The app server's private port is reachable by every process on the machine,
+// The app server's private port (Next's handler, inside the `moiety serve`
+// process: lib/server/next-app.ts) is reachable by every process on the machine,
 // not only by the front. The front proves a request came through it with this
 // header, holding a secret that `moiety serve` makes for each start and hands
-// to the app server in its environment (MOIETY_FRONT_SECRET).
+// to the app in process.env (MOIETY_FRONT_SECRET, read by proxy.ts).
 export const FRONT_SECRET_HEADER = "x-moiety-front-secret";
 
 type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined;

@@ -3,7 +3,8 @@ import { PrismaClient } from "./generated/prisma/client";
 import { databaseUrl } from "./env";
 
 // Next loads module state up to three times per process (instrumentation,
-// proxy, routes); keep one client on globalThis so there is one connection.
+// proxy, routes), and `moiety serve` runs another copy for its workers; keep
+// one client on globalThis so there is one connection (closed by db-close.ts).
 const globalForDb = globalThis as unknown as { moietyPrisma?: PrismaClient; moietyDbReady?: Promise<void> };
 
 function createClient(): PrismaClient {

@@ -72,7 +72,8 @@ const schema = z.object({
   MOIETY_ALLOW_PRIVATE_ADDRESSES: flag,
   MOIETY_TRUST_PROXY: flag,
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  // Set by `moiety serve` for its app server, fresh on every start; not for people to set.
+  // `moiety serve` makes a fresh one on every start unless one is given (tests give one to knock
+  // on the private port, tests/helpers/server.ts); not for people to set.
   MOIETY_FRONT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   NODE_ENV: z.string().default("production"),
 });
@@ -93,7 +94,7 @@ export type Env = {
   allowPrivateAddresses: boolean;
   trustProxy: boolean;
   authSecret: string | undefined;
-  /** In the app server: the secret the front sends with every request (lib/client-address.ts). */
+  /** The secret the front sends with every request to the app server (lib/client-address.ts). */
   frontSecret: string | undefined;
   nodeEnv: string;
 };
@@ -173,13 +174,12 @@ export function tlsDir(e: Env = env()): string {
 }
 
 /**
- * The environment for the Next server child process: everything we were given,
- * plus the values derived here (absolute data dir, next-auth's URL).
+ * What the web app in the serve process reads from process.env: everything we
+ * were given, plus the values derived here (absolute data dir, next-auth's URL).
  */
-export function childProcessEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function appProcessEnv(extra: Record<string, string>): Record<string, string> {
   const e = env();
   return {
-    ...process.env,
     MOIETY_DATA_DIR: e.dataDir,
     MOIETY_ORIGIN: e.origin,
     NEXTAUTH_URL: e.origin,

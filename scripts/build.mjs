@@ -2,4 +2,4 @@ import { ensureBuild, ensureDependencies, ensurePrismaClient } from "./prepare.m
 
 ensureDependencies();
 ensurePrismaClient();
-ensureBuild();
+await ensureBuild();

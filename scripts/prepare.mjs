@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildCliBundle } from "./cli-bundle.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -84,12 +85,18 @@ const BUILD_INPUTS = [
   "next.config.js", "postcss.config.mjs", "tsconfig.json", "package-lock.json",
 ];
 
-/** next build + the standalone copy, when any input changed (call ensurePrismaClient first). */
-export function ensureBuild() {
+/** next build + the standalone copy, when any input changed (call ensurePrismaClient first); the compiled CLI always. */
+export async function ensureBuild() {
   const stamp = path.join(ROOT, ".next", "moiety-build");
   const hash = hashFiles(BUILD_INPUTS);
   const standalone = path.join(ROOT, ".next", "standalone", "server.js");
-  if (fs.existsSync(standalone) && stampFresh(stamp, hash)) return;
+  if (!fs.existsSync(standalone) || !stampFresh(stamp, hash)) nextBuild(stamp, hash);
+  // Every time: under a second, and after next build, which empties .next. It is only
+  // used while it matches the sources (scripts/cli-entry.mjs).
+  await buildCliBundle(ROOT);
+}
+
+function nextBuild(stamp, hash) {
   console.log("→ Building Moiety (next build)…");
   run(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"]);
   // Standalone output leaves static assets to the deployer; put them beside server.js.

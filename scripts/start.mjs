@@ -6,11 +6,11 @@ import { ROOT, ensureBuild, ensureDependencies, ensurePrismaClient } from "./pre
 
 ensureDependencies();
 ensurePrismaClient();
-ensureBuild();
+await ensureBuild();
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.CHECKPOINT_DISABLE = "1";
-// Same process: register tsx, then run the CLI's serve command.
-await import(pathToFileURL(path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href);
-const cli = await import(pathToFileURL(path.join(ROOT, "lib", "cli", "main.ts")).href);
+// Same process: the CLI's serve command (compiled, or from source: scripts/cli-entry.mjs).
+const { loadCli } = await import(pathToFileURL(path.join(ROOT, "scripts", "cli-entry.mjs")).href);
+const cli = await loadCli();
 process.exitCode = await cli.main(["serve", ...process.argv.slice(2)]);

@@ -40,7 +40,7 @@ function suite(name, cmd, args) {
 
 ensureDependencies();
 ensurePrismaClient();
-ensureBuild();
+await ensureBuild();
 ensureChromium();
 
 const bin = (p) => path.join(ROOT, "node_modules", ...p.split("/"));

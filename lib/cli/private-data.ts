@@ -9,7 +9,7 @@ import path from "node:path";
  * Every file this process and its children create (the database and its WAL
  * and SHM files — SQLite gives them the database's mode —, media, certificates,
  * backups, exports) is readable by this user only. Called first thing by every
- * command; the app server inherits it from `moiety serve`.
+ * command; the app server runs inside `moiety serve` and so writes under it too.
  */
 export function usePrivateUmask(): void {
   process.umask(0o077);

@@ -1,35 +1,26 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { FRONT_SECRET_HEADER } from "../client-address";
-import { childProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
+import { appProcessEnv, env, mediaDir, tlsDir, type Env } from "../env";
 import { ensureAuthSecret } from "../secret";
 import type { CertificateManager } from "../server/acme";
 import { freePort } from "../server/free-port.mjs";
 import { listeningPort, newFrontSecret, startFront, startTlsFront } from "../server/front";
+import { answerHealth } from "../server/health";
+import { startLazyWorkers } from "../server/lazy-workers";
+import { startAppServer, type AppServer } from "../server/next-app";
 import { CliError } from "./errors";
 import { migrateDatabase } from "./migrate";
 import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./private-data";
 import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
 import { startInboundWorker } from "../federation/inbound/worker";
+import { closeInboundDb } from "../federation/inbound/sqlite";
+import { closeDb } from "../db-close";
 
 const MiB = 1024 * 1024;
 
-async function waitForUpstream(port: number, child: ChildProcess, frontSecret: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new CliError("The app server exited while starting; see the messages above.");
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { [FRONT_SECRET_HEADER]: frontSecret } });
-      if (res.status < 500 || res.status === 503) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new CliError("The app server did not start within 60 seconds.");
-}
+/** How long the workers may finish what they are doing at shutdown (Docker sends SIGKILL after 10 s). */
+const STOP_DEADLINE_MS = 8_000;
 
 function listenError(err: NodeJS.ErrnoException & { port?: number }, e: Env, variable: string): CliError {
   const port = err.port ?? e.port;
@@ -56,14 +47,23 @@ function banner(lines: string[]): string {
   return [`┌${rule}┐`, ...lines.map((l) => `│ ${l.padEnd(width)} │`), `└${rule}┘`].join("\n");
 }
 
-/** Prepare the data dir and database, print the setup URL if needed, then run the front and Next. */
+/**
+ * Prepare the data dir and database, print the setup URL if needed, then serve:
+ * one process holds the front, the fast inbox, the workers and Next's request
+ * handler, the last two loaded when first needed.
+ */
 export async function serveCommand(argv: string[]): Promise<void> {
   parseArgs({ args: argv, options: {}, strict: true });
+  // The web app runs in this process and is always the production build.
+  Object.assign(process.env, { NODE_ENV: "production" });
+  // Output that nobody reads any more (a closed pipe) must not stop the server, nor, once
+  // Next has added its uncaughtException logger, make every log line another error to log.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   const e = env();
   if (!fs.existsSync(STANDALONE_SERVER)) {
     throw new CliError("The app is not built yet: run `npm start` (or `npm run build`) first.");
   }
-  // The app server inherits the umask; the data dir of an older install is fixed here.
+  // Files the app writes follow the umask; the data dir of an older install is fixed here.
   usePrivateUmask();
   for (const line of describePrivacyReport(e.dataDir, makeDataDirPrivate(e.dataDir))) console.log(line);
   fs.mkdirSync(mediaDir(), { recursive: true, mode: 0o700 });
@@ -91,33 +91,20 @@ export async function serveCommand(argv: string[]): Promise<void> {
     );
   }
 
-  // The app server binds its port before the front binds the public ones: a
-  // free port that happens to be one of those would take it from the front.
+  // Any process on this machine can reach the app server's port; only requests
+  // carrying this secret (sent by the front) are served there (proxy.ts).
+  const frontSecret = e.frontSecret ?? newFrontSecret();
+  // Next's copy of lib/env.ts reads these when it loads, in this process.
+  // NEXT_MANUAL_SIG_HANDLE: shutdown is ours (below), not Next's.
+  Object.assign(process.env, appProcessEnv({ MOIETY_FRONT_SECRET: frontSecret, NEXT_MANUAL_SIG_HANDLE: "1" }));
+
+  // The app server's port is bound before the public ones: a free port that
+  // happens to be one of those would take it from the front.
   const publicPorts = e.tls === "acme" ? [e.httpPort, e.httpsPort] : [e.port];
   let upstreamPort = await freePort();
   while (publicPorts.includes(upstreamPort)) upstreamPort = await freePort();
-  // Any process on this machine can reach the app server's port; only requests
-  // carrying this secret (sent by the front) are served there.
-  const frontSecret = newFrontSecret();
-  const child = spawn(process.execPath, [STANDALONE_SERVER], {
-    cwd: path.dirname(STANDALONE_SERVER),
-    // NEXT_MANUAL_SIG_HANDLE: the app exits when its workers have drained (lib/federation/worker.ts), not at once.
-    env: childProcessEnv({ PORT: String(upstreamPort), HOSTNAME: "127.0.0.1", NEXT_MANUAL_SIG_HANDLE: "1", MOIETY_FRONT_SECRET: frontSecret }),
-    // The IPC channel is only there to close when this process dies, however it
-    // dies (kill -9 included): the app server then shuts down instead of running
-    // on as an orphan next to the server a supervisor starts in our place.
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  // Next announces its private loopback address; people should only see the public one.
-  child.stdout!.setEncoding("utf8");
-  let pending = "";
-  child.stdout!.on("data", (chunk: string) => {
-    const lines = (pending + chunk).split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) if (!line.includes(`:${upstreamPort}`)) process.stdout.write(line + "\n");
-  });
+  const app: AppServer = await startAppServer({ standaloneServer: STANDALONE_SERVER, port: upstreamPort });
 
-  let stopping = false;
   const common = {
     host: e.host,
     upstreamPort,
@@ -130,6 +117,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     // Connections per client address (IPv6: per /64). A browser opens at most 6 to a host.
     maxPerClient: 64,
     frontSecret,
+    answerLocally: answerHealth,
   };
   let front: { close(): void; closeIdleConnections(): void; closeAllConnections(): void };
   let listening: string;
@@ -161,56 +149,46 @@ export async function serveCommand(argv: string[]): Promise<void> {
       listening = `http://${urlHost(e.host)}:${listeningPort(plain)}`;
     }
   } catch (err) {
-    child.kill("SIGTERM");
+    app.close();
     throw listenError(err as NodeJS.ErrnoException, e, e.tls === "acme" ? "MOIETY_HTTP_PORT/MOIETY_HTTPS_PORT" : "PORT");
   }
 
   // The fast inbox's worker applies accepted activities in this process (lib/federation/inbound/worker.ts).
   const inbound = new AbortController();
   const inboundDone = startInboundWorker({ signal: inbound.signal }).catch((err) => console.error("inbox worker stopped:", err));
+  // Fedify's queue, deliveries and pushes: loaded when there is work for them (lib/server/lazy-workers.ts).
+  const workers = startLazyWorkers();
 
-  const stop = (signal: NodeJS.Signals) => {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    inbound.abort();
     console.log(`Received ${signal}, shutting down…`);
     certificates?.stop();
     front.close();
     front.closeIdleConnections();
-    child.kill("SIGTERM");
+    app.close();
+    inbound.abort();
     // Long-lived connections (live updates) must not hold the exit forever.
-    setTimeout(() => front.closeAllConnections(), 5_000).unref();
-    // Docker sends SIGKILL after 10 s; end the app server ourselves before that.
-    setTimeout(() => child.kill("SIGKILL"), 8_000).unref();
+    setTimeout(() => {
+      front.closeAllConnections();
+      app.closeAllConnections();
+    }, 5_000).unref();
+    const deadline = new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
+    await Promise.race([Promise.all([workers.stop(), inboundDone]), deadline]);
+    await closeDb().catch(() => undefined);
+    closeInboundDb();
+    // Next's timers and kept-alive sockets would hold the process open; nothing is left to finish.
+    process.exit(0);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("SIGTERM", (signal) => void stop(signal));
+  process.on("SIGINT", (signal) => void stop(signal));
   // SIGHUP (docker kill -s HUP): check the certificate now, e.g. after fixing DNS.
   const certs = certificates;
   if (certs) process.on("SIGHUP", () => void certs.check());
 
-  const exited = new Promise<string>((resolve) =>
-    child.on("exit", (code, sig) => resolve(sig ? `signal ${sig}` : `exit code ${code}`)),
-  );
-  const shutDown = () => {
-    inbound.abort();
-    certificates?.stop();
-    front.close();
-    front.closeAllConnections();
-  };
-  try {
-    await waitForUpstream(upstreamPort, child, frontSecret);
-  } catch (err) {
-    shutDown();
-    child.kill("SIGKILL");
-    throw err;
-  }
   console.log(`Moiety is listening on ${listening} (public address ${e.origin})`);
   certificates?.start();
-
-  const how = await exited;
-  shutDown();
-  await inboundDone;
-  // Exit non-zero so a container restart policy (or a supervisor) starts it again.
-  if (!stopping) throw new CliError(`The app server stopped unexpectedly (${how}).`);
+  // Serving until a signal ends the process (stop above).
+  await new Promise<never>(() => {});
 }

@@ -4,9 +4,9 @@ import { generateSetupCode, hashSetupCode } from "../domain/setup-code-format";
 
 // What `moiety serve` needs from the database before it starts the app: is
 // there an owner, a fresh setup code if not, and the origin the instance was
-// set up under. Plain better-sqlite3 rather than Prisma: this process then
-// stays the small front server (~50 MB less resident, ~0.3 s faster to
-// start), and Next's child opens its own Prisma connection anyway.
+// set up under. Plain better-sqlite3 rather than Prisma: Prisma is loaded
+// only with the web app or the workers (~50 MB resident, ~0.3 s of start),
+// and an idle server need neither.
 
 export type StartState = { setupCode: string | null; recordedOrigin: string | undefined };
 

@@ -4,7 +4,7 @@ import { db, writeTransaction } from "../db";
 import { env } from "../env";
 import type { Prisma } from "../generated/prisma/client";
 import { classifyDeliveryError, classifyDeliveryResponse, nextAttemptDelayMs, shouldGiveUp, type DeliveryOutcome } from "./delivery-policy";
-import { wakeUp } from "./message-queue";
+import { wakeUp } from "./wake-bus";
 import { runLanes } from "./worker-lanes";
 import { safeFetch } from "./safe-fetch";
 

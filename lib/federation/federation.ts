@@ -41,7 +41,12 @@ import { authorizedNote } from "./objects";
 export { SOFTWARE_VERSION } from "./version";
 import { SOFTWARE_VERSION } from "./version";
 
-const g = globalThis as unknown as { moietyFederation?: Federation<void> };
+// One Federation per loaded copy of Fedify, found by its createFederation. Next's
+// module copies share one (Fedify is external to the bundle, next.config.js);
+// `moiety serve` runs the workers from source, with the Fedify of the project's
+// own node_modules, in the same process as Next: its classes are other classes,
+// and an object of one copy fails the instanceof checks of the other.
+const g = globalThis as unknown as { moietyFederations?: WeakMap<object, Federation<void>> };
 
 /**
  * The inbox worker: several activities at once, but at most two per sending
@@ -185,10 +190,15 @@ function build(): Federation<void> {
   return federation;
 }
 
-/** The process-wide Federation (Next loads modules several times; one object, on globalThis). */
+/** The Federation of this copy of Fedify (Next loads modules several times; one object, on globalThis). */
 export function federation(): Federation<void> {
-  g.moietyFederation ??= build();
-  return g.moietyFederation;
+  const all = (g.moietyFederations ??= new WeakMap());
+  let made = all.get(createFederation);
+  if (!made) {
+    made = build();
+    all.set(createFederation, made);
+  }
+  return made;
 }
 
 /** A Context for work outside a request (CLI, workers). */

@@ -1,7 +1,7 @@
-import { EventEmitter } from "node:events";
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
 import { db } from "../db";
 import { durationToMs } from "./kv-store";
+import { waitForWake, wakeUp, wakeVersion } from "./wake-bus";
 
 // Fedify's MessageQueue on the QueueMessage table. Fedify writes incoming
 // activities here before the inbox answers 202, so the row must be committed
@@ -246,54 +246,4 @@ export class SqliteMessageQueue implements MessageQueue {
     });
     wakeUp(this.name);
   }
-}
-
-// ─── in-process wake-up ──────────────────────────────────────────────────────
-// Listeners poll, but an enqueue in this process should be handled at once.
-// Next loads modules up to three times per process, so the bus lives on
-// globalThis: an enqueue from a route must reach the listener started by
-// instrumentation.
-
-type WakeBus = { emitter: EventEmitter; versions: Map<string, number> };
-const g = globalThis as unknown as { moietyQueueWake?: WakeBus };
-
-function bus(): WakeBus {
-  if (!g.moietyQueueWake) {
-    const emitter = new EventEmitter();
-    emitter.setMaxListeners(0);
-    g.moietyQueueWake = { emitter, versions: new Map() };
-  }
-  return g.moietyQueueWake;
-}
-
-/** Wake every waiting listener of `channel` in this process. */
-export function wakeUp(channel: string): void {
-  const b = bus();
-  b.versions.set(channel, (b.versions.get(channel) ?? 0) + 1);
-  b.emitter.emit(channel);
-}
-
-/** A counter that changes on every wakeUp(channel); pass it to waitForWake. */
-export function wakeVersion(channel: string): number {
-  return bus().versions.get(channel) ?? 0;
-}
-
-/**
- * Resolve on the next wakeUp(channel) (at once if one happened since `seen`),
- * after `ms`, or when `signal` aborts — whichever comes first.
- */
-export function waitForWake(channel: string, seen: number, ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted || wakeVersion(channel) !== seen) return Promise.resolve();
-  const { emitter } = bus();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      emitter.off(channel, done);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    emitter.on(channel, done);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -5,7 +5,7 @@ import { pushJob, type PushTarget } from "../domain/push-notify";
 import type { PushPayload } from "../domain/push-payload";
 import { vapidKeys } from "../domain/vapid";
 import { onInboxStored } from "./inbound/signal";
-import { wakeUp } from "./message-queue";
+import { wakeUp } from "./wake-bus";
 import { runLanes } from "./worker-lanes";
 import { classifyPushError, classifyPushResponse, pushRetryAt, type PushOutcome } from "./push-response";
 import { safeFetch } from "./safe-fetch";

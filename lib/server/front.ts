@@ -11,13 +11,13 @@ import { attachStreaming } from "./streaming-socket";
 import { routeHttpRequest } from "./tls-policy";
 
 // The public listener. It answers inbox POSTs itself
-// (lib/federation/inbound/accept.ts), forwards every other request to Next's
-// standalone server on a private loopback port, and owns what Next cannot do
-// safely itself:
-// the client's address (Next trusts any X-Forwarded-For a client sends), a
-// hard cap on request bodies (Next buffers, then silently truncates), and slow
-// or numerous clients (each body is read here in full before the app server
-// is asked, so a slow sender never holds one of its connections).
+// (lib/federation/inbound/accept.ts) and forwards every other request to
+// Next's request handler on a private loopback port (in this same process:
+// lib/server/next-app.ts). It owns what Next cannot do safely itself: the
+// client's address (Next trusts any X-Forwarded-For a client sends), a hard
+// cap on request bodies (Next buffers, then silently truncates), and slow or
+// numerous clients (each body is read here in full before the app server is
+// asked, so a slow sender never holds one of its connections).
 
 export type FrontOptions = {
   host: string;
@@ -34,6 +34,8 @@ export type FrontOptions = {
   maxPerClient: number;
   /** Sent to the app server with every request, so it knows the request came through here (lib/client-address.ts). */
   frontSecret: string;
+  /** Answers the requests the front serves itself (true when it did); the rest go to the app server. */
+  answerLocally?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 };
 
 const FORWARDED = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "forwarded"];
@@ -193,6 +195,7 @@ function proxyHandler(o: Omit<FrontOptions, "host" | "port">, requests: AddressL
       }
       res.once("close", () => requests.leave(group));
     }
+    if (o.answerLocally?.(req, res)) return;
 
     const limit = bodyLimitFor(req, o);
     const declared = Number(req.headers["content-length"] ?? "0");

@@ -12,7 +12,7 @@ export type Instance = TestServer & {
   json: <T = any>(args: string[]) => Promise<T>;
 };
 
-export async function startInstance(username: string): Promise<Instance> {
+export async function startInstance(username: string, opts: { env?: Record<string, string>; cold?: boolean } = {}): Promise<Instance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = tempDataDir(`moiety-${username}-`);
@@ -23,7 +23,7 @@ export async function startInstance(username: string): Promise<Instance> {
     env,
   });
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
-  const server = await startServer({ dataDir, origin: url, env: { PORT: String(port) } });
+  const server = await startServer({ dataDir, origin: url, env: { PORT: String(port), ...opts.env }, cold: opts.cold });
   const cli = (args: string[], stdin?: string) => runCli(args, { dataDir, stdin, env });
   return {
     ...server,

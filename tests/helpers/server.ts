@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../lib/server/free-port.mjs";
 
-// Starts a real Moiety server process (the built standalone app behind the
-// front server, exactly what `npm start` runs) on a loopback port with its own
+// Starts a real Moiety server process (the front server with the built
+// standalone app in the same process, exactly what `npm start` runs) on a loopback port with its own
 // temporary data dir.
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -22,19 +22,26 @@ export type TestServer = {
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
   /**
-   * kill -9 the whole server at once: `moiety serve` and the Next app server
-   * it started (which runs the workers and holds the database), as a power
-   * cut or a container being killed would. Resolves when both are gone.
+   * kill -9 the whole server at once (`moiety serve` and anything it started),
+   * as a power cut or a container being killed would. Resolves when all are gone.
    */
   crash: () => Promise<void>;
   process: ChildProcess;
+  /** The environment variables the test set for it (on top of the test's own). */
+  env: Record<string, string>;
 };
 
 export function tempDataDir(prefix = "moiety-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; origin?: string } = {}): Promise<TestServer> {
+/**
+ * Start `moiety serve`; resolves when it serves pages. The server loads Next
+ * on the first request that needs it (lib/server/next-app.ts): that request is
+ * made here, so that tests time what they test and not that one-off load.
+ * `cold: true` resolves as soon as it listens, with Next not loaded.
+ */
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string>; origin?: string; cold?: boolean } = {}): Promise<TestServer> {
   const port = opts.env?.PORT ? Number(opts.env.PORT) : await freePort();
   const dataDir = opts.dataDir ?? tempDataDir();
   const url = `http://127.0.0.1:${port}`;
@@ -66,6 +73,7 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (!opts.cold) await fetch(`${url}/login`, { redirect: "manual", signal: AbortSignal.timeout(90_000) }).then((r) => r.arrayBuffer());
   const code = /Setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(out)?.[1] ?? null;
   return {
     url,
@@ -74,6 +82,7 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
     setupCode: code,
     output: () => out,
     process: child,
+    env: opts.env ?? {},
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
@@ -138,37 +147,29 @@ export function runCli(
 }
 
 /**
- * The Next app server behind a running `moiety serve`: its pid, the private
- * loopback port it listens on and its environment — found in /proc the way any
- * local process could find them.
+ * The private loopback port of a running `moiety serve`, where its Next request
+ * handler listens — found in /proc the way any local process could find it —
+ * and the front's secret, when the test gave it one (MOIETY_FRONT_SECRET).
  */
-export function appServer(server: TestServer): { pid: number; port: number; env: Record<string, string> } {
-  for (const pid of processTree(server.process.pid!).slice(1)) {
-    let environ: string;
-    try {
-      environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8");
-    } catch {
-      continue;
-    }
-    const env = Object.fromEntries(environ.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-    if (!env.MOIETY_FRONT_SECRET) continue;
-    const inodes = new Set(
-      fs
-        .readdirSync(`/proc/${pid}/fd`)
-        .map((fd) => {
-          try {
-            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-          } catch {
-            return undefined;
-          }
-        })
-        .filter(Boolean),
-    );
-    for (const line of fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      // f[1] local address:port (hex), f[3] state (0A = listening), f[9] inode
-      if (f[3] === "0A" && inodes.has(f[9])) return { pid, port: parseInt(f[1].split(":")[1], 16), env };
-    }
+export function appServer(server: TestServer): { pid: number; port: number; secret: string | undefined } {
+  const pid = server.process.pid!;
+  const inodes = new Set(
+    fs
+      .readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => {
+        try {
+          return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        } catch {
+          return undefined;
+        }
+      })
+      .filter(Boolean),
+  );
+  for (const line of fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // f[1] local address:port (hex), f[3] state (0A = listening), f[9] inode
+    const port = f[1] ? parseInt(f[1].split(":")[1], 16) : 0;
+    if (f[3] === "0A" && inodes.has(f[9]) && port !== server.port) return { pid, port, secret: server.env.MOIETY_FRONT_SECRET };
   }
-  throw new Error("no app server with a listening port found under the moiety serve process");
+  throw new Error("no private listening port found in the moiety serve process");
 }

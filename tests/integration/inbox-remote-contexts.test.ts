@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstance, type Instance } from "../helpers/instances";
 import { directMessage, Peer, strayKey, waitForInboxIdle, type PeerActor, type PostResult } from "../helpers/peer";
-import { processTree } from "../helpers/server";
 import { pool } from "./hostile-inbox-wire";
 
 // Inbox POSTs that name a remote JSON-LD @context the sender chooses. Reading
@@ -65,9 +64,9 @@ class Canary {
   }
 }
 
-/** Resident memory of the Next app server (the child of `moiety serve`), in bytes. */
+/** Resident memory of the server (`moiety serve`, one process with the app), in bytes. */
 function appRss(instance: Instance): number {
-  const [, app] = processTree(instance.process.pid!);
+  const app = instance.process.pid!;
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${app}/status`, "utf8"));
   return Number(m![1]) * 1024;
 }
