@@ -5,7 +5,7 @@
 // property (`{"to": "as:bcc"}`) or type. So the fast inbox
 // (lib/federation/inbound/apply.ts) reads an activity itself only when
 // `contextsKnown` says so, and hands anything else to Fedify's JSON-LD path.
-// The DM rules below are shared with that path (lib/federation/inbox-listeners.ts),
+// The DM rules below are shared with that path (lib/federation/inbound/inbox-listeners.ts),
 // so both store the same message from the same activity.
 
 import { isDirectMessage } from "./addressing";

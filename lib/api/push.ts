@@ -24,7 +24,7 @@ import { readParams, type Params } from "./params";
 // Ice Cubes — the query string alone (lib/api/params.ts reads all three);
 // `policy` at the top level or as `data[policy]` (the iOS app, Tokodon).
 // The subscription's `id` is a JSON number (Tusky parses an Int). Sending is
-// lib/federation/push-delivery.ts.
+// lib/federation/outbound/push-delivery.ts.
 
 const NOT_FOUND = "Record not found"; // Mastodon's text; Phanpy matches it
 

@@ -2,7 +2,7 @@ import { assertNeverWidens } from "../activitypub/addressing";
 import { buildDirectMessage, buildDirectMessageDelete, buildDirectMessageUpdate } from "../activitypub/direct-message";
 import { htmlToText, textToHtml } from "../activitypub/html";
 import { db, writeTransaction } from "../db";
-import { deliverActivity } from "../federation/delivery";
+import { deliverActivity } from "../federation/outbound/delivery";
 import { resolveActor } from "../federation/lookup";
 import { actorUrl, contextUrl, noteUrl } from "../federation/paths";
 import { AttachmentError, ATTACHMENTS_MAX, checkAttachments, storeAttachments, type NewAttachment } from "./attachments";

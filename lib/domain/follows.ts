@@ -1,5 +1,5 @@
 import { buildBlock, buildFollow, buildFollowAnswer, buildUndoFollow, followOf } from "../activitypub/activities";
-import { deliverActivity } from "../federation/delivery";
+import { deliverActivity } from "../federation/outbound/delivery";
 import { resolveActor } from "../federation/lookup";
 import { actorUrl } from "../federation/paths";
 import { addBlock, getFollow, getRemoteActor, isBlocked, recordFollow, removeFollow, type RemoteActor } from "./contacts";

@@ -1,7 +1,7 @@
 import { buildActorUpdate } from "../activitypub/activities";
 import { db } from "../db";
 import { env } from "../env";
-import { deliverActivity } from "../federation/delivery";
+import { deliverActivity } from "../federation/outbound/delivery";
 import { federation } from "../federation/federation";
 import { actorUrl } from "../federation/paths";
 import { checkAvatar, removeMedia, storeMedia } from "./avatar";

@@ -10,7 +10,7 @@ import { signedMediaUrl } from "./signed-media-url";
 // Who is told what: for one queued push (a PushDelivery row: one notification
 // for one subscription), the facts from the database, the decision
 // (lib/domain/push-payload.ts) and, when it goes, the payload and the headers
-// that shape it. Sending is lib/federation/push-delivery.ts.
+// that shape it. Sending is lib/federation/outbound/push-delivery.ts.
 
 export type PushTarget = { id: number; endpoint: string; p256dh: string; auth: string; standard: boolean };
 

@@ -1,4 +1,4 @@
-import { deliveryEvents } from "./delivery";
+import { deliveryEvents } from "./outbound/delivery";
 import { onInboxStored } from "./inbound/signal";
 
 // A Server-Sent-Events response fed by looking at the database: every second,

@@ -24,17 +24,17 @@ import { getSetting } from "../domain/settings";
 import { textToHtml } from "../activitypub/html";
 import { idsOf, isObject } from "../activitypub/values";
 import { SqliteKvStore } from "./kv-store";
-import { SqliteMessageQueue } from "./message-queue";
+import { SqliteMessageQueue } from "./inbound/message-queue";
 import { safeAuthenticatedDocumentLoader, safeContextLoader, safeDocumentLoader } from "./document-loader";
 import { withFetchBudget } from "./fetch-budget";
 import { loadKeyPairs } from "./keys";
 import { INSTANCE_ACTOR } from "./paths";
-import { onAccept, onBlock, onCreate, onDelete, onFollow, onReject, onUndo, onUpdate, onInboxError } from "./inbox-listeners";
+import { onAccept, onBlock, onCreate, onDelete, onFollow, onReject, onUndo, onUpdate, onInboxError } from "./inbound/inbox-listeners";
 import { authorizedNote } from "./objects";
 
 // The one Fedify Federation object: discovery (WebFinger, NodeInfo), the
 // actor documents, the inboxes and the object dispatcher. Outgoing deliveries
-// do not go through Fedify's outbox queue but through lib/federation/delivery.ts,
+// do not go through Fedify's outbox queue but through lib/federation/outbound/delivery.ts,
 // which keeps a per-recipient state the UI shows (Fedify 1.5's outbox has no
 // per-delivery result, ignores Retry-After and retries permanent failures).
 

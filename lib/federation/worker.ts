@@ -1,8 +1,8 @@
 import { setMaxListeners } from "node:events";
 import { db, dbReady } from "../db";
-import { startDeliveryWorker } from "./delivery";
+import { startDeliveryWorker } from "./outbound/delivery";
 import { federation } from "./federation";
-import { startPushWorker } from "./push-delivery";
+import { startPushWorker } from "./outbound/push-delivery";
 import { workersOwnedByServe } from "./worker-owner";
 
 // Background work: Fedify's inbox queue, our delivery queue and the push

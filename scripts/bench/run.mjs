@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark with its defaults, one after the other
-// (they would disturb each other's numbers run together), then the inbox
-// hot-path profile of the Fedify path. Prints a markdown table per benchmark
+// (they would disturb each other's numbers run together). Prints a markdown table per benchmark
 // and one JSON line per figure ("BENCH {…}"), and rewrites the generated part
 // of docs/BENCHMARKS.md (between its bench:results markers; the prose around
 // it is kept), starting with a table of issue 15's targets beside snac2's
 // figures from the issue.
 //
-//   node scripts/bench/run.mjs [--only footprint,inbox,sustained,junk,crash,fanout,ui,profile] [--quick]
+//   node scripts/bench/run.mjs [--only footprint,inbox,sustained,junk,crash,fanout,ui] [--quick]
 //                              [--messages N] [--conversations N] [--n N] [--c N] [--actors N]
 //                              [--sustained-n N] [--crash-n N] [--junk-seconds S] [--no-docs] [--keep]
 //
@@ -20,14 +19,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { profileMarkdown } from "./cpuprofile.mjs";
 import { CRASH_DEFAULTS, runCrash } from "./crash.mjs";
 import { runFanout } from "./fanout.mjs";
 import { runFootprint } from "./footprint.mjs";
-import { runHarness } from "./harness.mjs";
 import { INBOX_DEFAULTS, runInbox } from "./inbox.mjs";
 import { JUNK_DEFAULTS, runJunk } from "./junk.mjs";
-import { ROOT, removeTempDirs, tempDir } from "./lib/moiety.mjs";
+import { ROOT, removeTempDirs } from "./lib/moiety.mjs";
 import { markdownTable, parseArgs, printFigure, round } from "./lib/report.mjs";
 import { UI_DEFAULTS, runUi } from "./ui.mjs";
 
@@ -37,7 +34,7 @@ const START = "<!-- bench:results -->";
 const END = "<!-- /bench:results -->";
 
 const o = parseArgs(process.argv.slice(2), {
-  only: "footprint,inbox,sustained,junk,crash,fanout,ui,profile",
+  only: "footprint,inbox,sustained,junk,crash,fanout,ui",
   quick: false,
   messages: UI_DEFAULTS.messages,
   conversations: UI_DEFAULTS.conversations,
@@ -152,29 +149,6 @@ await section("junk", "Junk at the inbox, alone and while real DMs flow", () => 
 await section("crash", `kill -9 in the middle of a ${o.crashN.toLocaleString("en-US")}-DM burst`, () => runCrash({ n: o.crashN, c: o.c, actors: o.actors }));
 await section("fanout", "Fan-out: one DM to 100 recipients", () => runFanout());
 await section("ui", "UI at scale", () => runUi({ messages: o.messages, conversations: o.conversations }));
-await section("profile", "The Fedify inbox path, profiled (unknown contexts still take it; scripts/bench/harness.mjs)", async () => {
-  const dir = tempDir("moiety-bench-profile-");
-  const r = await runHarness({ n: 500, profile: dir });
-  const f = (phase, key) => round(r[phase][key], 2);
-  const figures = [
-    { bench: "profile", name: "accept: CPU per DM (signature check, KV, enqueue)", value: f("accept", "cpuMsPerDm"), unit: "ms", note: `${f("accept", "queriesPerDm")} SQL statements per DM` },
-    { bench: "profile", name: "process: CPU per DM (worker, listener, store)", value: f("process", "cpuMsPerDm"), unit: "ms", note: `${f("process", "queriesPerDm")} SQL statements per DM` },
-    { bench: "profile", name: "process: actor document fetches per DM", value: f("process", "actorGetsPerDm"), unit: "" },
-  ];
-  const b = r.breakdownMs;
-  figures.push(
-    { bench: "profile", name: "one accept through Fedify, sequential (no inbox guard, no Next)", value: round(b.wholeAccept, 2), unit: "ms" },
-    { bench: "profile", name: "  inbox guard (proxy.ts: body parse, 2 block checks)", value: round(b.inboxGuard, 2), unit: "ms" },
-    { bench: "profile", name: "  load + import the instance actor's keys (per accept and per worker message)", value: round(b.loadInstanceKeys, 2), unit: "ms" },
-    { bench: "profile", name: "  Activity.fromJsonLd (×3 per accept: LD-signature probe, proof probe, after the HTTP signature; ×1 in the worker)", value: round(b.activityFromJsonLd, 2), unit: "ms" },
-    { bench: "profile", name: "  HTTP signature check (cached key parsed from JSON-LD + RSA verify + Digest)", value: round(b.verifyHttpSignature, 2), unit: "ms" },
-    { bench: "profile", name: "  KV get / KV set (SQLite)", value: `${round(b.kvGet, 2)} / ${round(b.kvSet, 2)}`, unit: "ms" },
-    { bench: "profile", name: "  queue enqueue (own transaction, committed before the 202)", value: round(b.queueEnqueue, 2), unit: "ms" },
-  );
-  figures.extra = ["accept", "process"].map((phase) => profileMarkdown(r.profiles[phase].summary, `${phase} phase`)).join("\n\n");
-  console.log(figures.extra);
-  return figures;
-});
 
 if (!o.keep) removeTempDirs(); // data dirs, the seeded one included (about 2 GB at a million messages)
 const total = round((Date.now() - started) / 1000, 0);

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { oneLine, pushPayload, pushTopic, pushUrgency, senderName, whyNotPushed, type PushFacts, type Subscriber } from "../../lib/domain/push-payload";
 import { openToken, sealToken } from "../../lib/domain/push-token";
 import { vapidSubject } from "../../lib/domain/vapid";
-import { classifyPushError, classifyPushResponse, pushRetryAt, pushRetryDelayMs } from "../../lib/federation/push-response";
+import { classifyPushError, classifyPushResponse, pushRetryAt, pushRetryDelayMs } from "../../lib/federation/outbound/push-response";
 
 // Who is told what, and what a push says: the pure rules behind
-// lib/domain/push-notify.ts and lib/federation/push-delivery.ts.
+// lib/domain/push-notify.ts and lib/federation/outbound/push-delivery.ts.
 
 const now = new Date("2026-12-02T12:00:00Z");
 const OWNER = "https://me.example/users/alice";

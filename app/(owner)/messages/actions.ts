@@ -9,7 +9,7 @@ import { addBlock, ownerFollows, getFollow } from "@/lib/domain/contacts";
 import type { NewAttachment } from "@/lib/domain/attachments";
 import { getConversation } from "@/lib/domain/conversations";
 import { acceptRequest, deleteConversation, markRead, ownMessageText, setArchived } from "@/lib/domain/inbox";
-import { retryDelivery } from "@/lib/federation/delivery";
+import { retryDelivery } from "@/lib/federation/outbound/delivery";
 import { LookupError, resolveActor } from "@/lib/federation/lookup";
 import { deleteDirectMessage, editDirectMessage, MAX_DM_TEXT, sendDirectMessage } from "@/lib/domain/direct-messages";
 import { blockActor } from "@/lib/domain/follows";

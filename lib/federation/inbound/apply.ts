@@ -21,7 +21,7 @@ import { handToFedify } from "./hand-over";
 // Synchronous: nothing here may fetch or wait. The common case — a Create,
 // Update or Delete of a DM in compact JSON with known contexts, from a sender
 // whose actor is cached — is applied here with the same rules and the same
-// SQL steps as Fedify's listeners (lib/federation/inbox-listeners.ts, through
+// SQL steps as Fedify's listeners (lib/federation/inbound/inbox-listeners.ts, through
 // lib/activitypub/incoming.ts and lib/domain/incoming-store.ts). What is
 // certain to change nothing is dropped ("ignored"), with no fetch: edits and
 // deletes of messages never stored here (delete storms), posts that are not

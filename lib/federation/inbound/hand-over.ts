@@ -4,9 +4,9 @@ import { env } from "../../env";
 import { sqlTime } from "./sqlite";
 
 // What the fast path does not handle itself goes to Fedify's inbox queue (the
-// QueueMessage table, lib/federation/message-queue.ts), in the form Fedify's
+// QueueMessage table, lib/federation/inbound/message-queue.ts), in the form Fedify's
 // own inbox would have enqueued it after checking the signature (Fedify 1.5's
-// InboxMessage), so its listeners (lib/federation/inbox-listeners.ts) run as
+// InboxMessage), so its listeners (lib/federation/inbound/inbox-listeners.ts) run as
 // before. The row is inserted inside the worker's transaction: the activity
 // is marked done here and queued there in one commit, or neither.
 

@@ -16,7 +16,7 @@ let publicKeyPem = "";
 const received: Received[] = [];
 const counts = new Map<string, number>();
 
-let delivery: typeof import("@/lib/federation/delivery");
+let delivery: typeof import("@/lib/federation/outbound/delivery");
 let dbModule: typeof import("@/lib/db");
 const db = () => dbModule.db();
 
@@ -92,7 +92,7 @@ beforeAll(async () => {
   const key = await db().keyPair.findUniqueOrThrow({ where: { actor_algorithm: { actor: "owner", algorithm: "RSASSA-PKCS1-v1_5" } } });
   publicKeyPem = createPublicKey({ key: JSON.parse(key.publicJwk), format: "jwk" }).export({ type: "spki", format: "pem" }).toString();
 
-  delivery = await import("@/lib/federation/delivery");
+  delivery = await import("@/lib/federation/outbound/delivery");
   delivery.deliveryEvents.on("updated", (e) => events.push(e));
   workerDone = delivery.startDeliveryWorker({ signal: worker.signal, concurrency: 2 });
 });

@@ -7,7 +7,7 @@ import { ROOT, prepareDatabase, removeDir, sleep, waitFor } from "./helpers";
 // The durable KvStore and MessageQueue on a real SQLite database.
 
 let dataDir: string;
-let mq: typeof import("@/lib/federation/message-queue");
+let mq: typeof import("@/lib/federation/inbound/message-queue");
 let kv: typeof import("@/lib/federation/kv-store");
 let dbModule: typeof import("@/lib/db");
 const db = () => dbModule.db();
@@ -16,7 +16,7 @@ beforeAll(async () => {
   dataDir = prepareDatabase();
   dbModule = await import("@/lib/db");
   await dbModule.dbReady();
-  mq = await import("@/lib/federation/message-queue");
+  mq = await import("@/lib/federation/inbound/message-queue");
   kv = await import("@/lib/federation/kv-store");
 });
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 /** Listen on `queue` until stop() is called; stop() resolves when listen() did. */
-function listening(queue: import("@/lib/federation/message-queue").SqliteMessageQueue, handler: (m: any) => unknown) {
+function listening(queue: import("@/lib/federation/inbound/message-queue").SqliteMessageQueue, handler: (m: any) => unknown) {
   const controller = new AbortController();
   const done = queue.listen(async (m) => void (await handler(m)), { signal: controller.signal });
   return {

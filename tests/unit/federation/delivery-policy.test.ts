@@ -8,7 +8,7 @@ import {
   nextAttemptDelayMs,
   parseRetryAfter,
   shouldGiveUp,
-} from "@/lib/federation/delivery-policy";
+} from "@/lib/federation/outbound/delivery-policy";
 import { PrivateAddressError } from "@/lib/federation/safe-fetch";
 
 const now = new Date("2026-03-01T12:00:00Z");

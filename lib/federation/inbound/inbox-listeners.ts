@@ -13,8 +13,8 @@ import {
   type Context,
   type InboxContext,
 } from "@fedify/fedify";
-import { directMessageOf, editOf } from "../activitypub/incoming";
-import { idsOf, isObject, type JsonObject } from "../activitypub/values";
+import { directMessageOf, editOf } from "../../activitypub/incoming";
+import { idsOf, isObject, type JsonObject } from "../../activitypub/values";
 import {
   getCachedActor,
   getFollow,
@@ -23,15 +23,15 @@ import {
   recordFollow,
   removeFollow,
   type RemoteActor,
-} from "../domain/contacts";
-import { deleteIncomingMessage, editIncomingMessage, storeIncomingMessage } from "../domain/conversations";
-import { usableSender } from "../domain/incoming-store";
-import { getOwner } from "../domain/owner";
-import { getSetting } from "../domain/settings";
-import { fetchActorById, LookupError, rememberActor } from "./lookup";
-import { acceptFollow } from "../domain/follows";
-import { wakePushWorker } from "./push-delivery";
-import { actorUrl } from "./paths";
+} from "../../domain/contacts";
+import { deleteIncomingMessage, editIncomingMessage, storeIncomingMessage } from "../../domain/conversations";
+import { usableSender } from "../../domain/incoming-store";
+import { getOwner } from "../../domain/owner";
+import { getSetting } from "../../domain/settings";
+import { fetchActorById, LookupError, rememberActor } from "../lookup";
+import { acceptFollow } from "../../domain/follows";
+import { wakePushWorker } from "../outbound/push-delivery";
+import { actorUrl } from "../paths";
 
 // Inbox listeners. Fedify has verified the HTTP signature and that the signing
 // key belongs to the activity's actor before any of these run. Each listener

@@ -1,12 +1,12 @@
 import { EventEmitter } from "node:events";
 import { importJwk, signRequest } from "@fedify/fedify";
-import { db, writeTransaction } from "../db";
-import { env } from "../env";
-import type { Prisma } from "../generated/prisma/client";
+import { db, writeTransaction } from "../../db";
+import { env } from "../../env";
+import type { Prisma } from "../../generated/prisma/client";
 import { classifyDeliveryError, classifyDeliveryResponse, nextAttemptDelayMs, shouldGiveUp, type DeliveryOutcome } from "./delivery-policy";
-import { wakeUp } from "./wake-bus";
+import { wakeUp } from "../wake-bus";
 import { runLanes } from "./worker-lanes";
-import { safeFetch } from "./safe-fetch";
+import { safeFetch } from "../safe-fetch";
 
 // Outgoing deliveries: one Delivery row per activity per inbox, POSTed with a
 // draft-cavage HTTP signature by a worker in the server process. Not Fedify's

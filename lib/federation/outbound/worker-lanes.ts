@@ -1,4 +1,4 @@
-import { waitForWake, wakeUp, wakeVersion } from "./wake-bus";
+import { waitForWake, wakeUp, wakeVersion } from "../wake-bus";
 
 // The loop of a table-backed worker (deliveries, pushes): each lane claims one
 // due row at a time and handles it; with nothing due it sleeps until this

@@ -1,21 +1,21 @@
 import webpush from "web-push";
-import { db } from "../db";
-import { env } from "../env";
-import { pushJob, type PushTarget } from "../domain/push-notify";
-import type { PushPayload } from "../domain/push-payload";
-import { vapidKeys } from "../domain/vapid";
-import { onInboxStored } from "./inbound/signal";
-import { wakeUp } from "./wake-bus";
+import { db } from "../../db";
+import { env } from "../../env";
+import { pushJob, type PushTarget } from "../../domain/push-notify";
+import type { PushPayload } from "../../domain/push-payload";
+import { vapidKeys } from "../../domain/vapid";
+import { onInboxStored } from "../inbound/signal";
+import { wakeUp } from "../wake-bus";
 import { runLanes } from "./worker-lanes";
 import { classifyPushError, classifyPushResponse, pushRetryAt, type PushOutcome } from "./push-response";
-import { safeFetch } from "./safe-fetch";
+import { safeFetch } from "../safe-fetch";
 
 // Sending Web Push (RFC 8030) to the owner's browsers and Mastodon apps. The
 // queue is the PushDelivery table: a trigger adds one row per subscription in
 // the transaction that inserts a Notification (lib/domain/conversations.ts,
 // lib/domain/contacts.ts), so the inbox only pays for an INSERT and never
 // waits for a push service. A worker in the server process claims due rows
-// with a lease (one UPDATE … RETURNING, as lib/federation/delivery.ts does),
+// with a lease (one UPDATE … RETURNING, as lib/federation/outbound/delivery.ts does),
 // asks lib/domain/push-notify.ts whether and what to send, encrypts with the
 // web-push library (RFC 8291; the legacy "aesgcm" draft unless the
 // subscription said `standard`, as Mastodon does) and signs with the

@@ -7,7 +7,7 @@
 //   network errors         try again later; a refused private address is permanent
 // and retries back off exponentially, giving up about two days after queueing.
 
-import { describeUnreachable } from "./network-errors";
+import { describeUnreachable } from "../network-errors";
 
 export type DeliveryOutcome =
   | { kind: "delivered" }

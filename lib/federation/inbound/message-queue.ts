@@ -1,7 +1,7 @@
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
-import { db } from "../db";
-import { durationToMs } from "./kv-store";
-import { waitForWake, wakeUp, wakeVersion } from "./wake-bus";
+import { db } from "../../db";
+import { durationToMs } from "../kv-store";
+import { waitForWake, wakeUp, wakeVersion } from "../wake-bus";
 
 // Fedify's MessageQueue on the QueueMessage table. Fedify writes incoming
 // activities here before the inbox answers 202, so the row must be committed
