@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 // What a push says and to whom it goes, as pure functions: the worker
 // (lib/federation/outbound/push-delivery.ts) gathers the facts from the database and
 // asks here. The payload is Mastodon's (app/serializers/web/notification_serializer.rb
-// in mastodon/mastodon, as listed in ../shared/MASTODON-CLIENTS.md): apps
+// in mastodon/mastodon): apps
 // decode notification_id as an integer and use access_token to fetch the
 // notification. Browsers (the owner's own web app) also get where to go.
 

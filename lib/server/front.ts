@@ -3,9 +3,9 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER } from "../client-address";
-import { env } from "../env";
-import { acceptInboxPost, inboxRecipient } from "../federation/inbound/accept";
+import { inboxRecipient } from "../federation/inbound/accept";
 import { AddressLimit, addressGroup } from "./address-limit";
+import { answerInbox } from "./inbox-answer";
 import { BodyBudget, readBody } from "./request-body";
 import { attachStreaming } from "./streaming-socket";
 import { routeHttpRequest } from "./tls-policy";
@@ -150,30 +150,6 @@ function relay(upRes: http.IncomingMessage, res: http.ServerResponse): void {
   upRes.on("end", () => res.end());
   upRes.on("error", () => res.destroy());
   res.on("close", () => clearTimeout(stalled));
-}
-
-/** An inbox POST, answered here: 202 once the activity is committed, or a JSON reason. Keeps the connection open. */
-let publicScheme: "http" | "https" | undefined;
-
-function answerInbox(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, recipient: string | null): Promise<void> {
-  // The scheme senders reach us by (RFC 9421's @scheme and @target-uri): our public origin's, also behind a TLS proxy.
-  const scheme = (publicScheme ??= new URL(env().origin).protocol === "https:" ? "https" : "http");
-  const request = { method: req.method ?? "POST", path: req.url ?? "/", authority: req.headers.host ?? "", scheme, headers: req.headers, body } as const;
-  return acceptInboxPost(request, recipient)
-    .catch((error: unknown) => {
-      console.error("inbox: a POST could not be handled:", error);
-      return { status: 500, body: { error: "The activity could not be handled; try again later." }, headers: undefined };
-    })
-    .then((answer) => {
-      if (res.headersSent || res.destroyed) return;
-      const text = answer.body ? JSON.stringify(answer.body) : "";
-      res.writeHead(answer.status, {
-        ...(text ? { "content-type": "application/json; charset=utf-8" } : {}),
-        "content-length": String(Buffer.byteLength(text)),
-        ...answer.headers,
-      });
-      res.end(text);
-    });
 }
 
 /** The request handler that checks a request, reads its body, and answers an inbox POST or forwards it to Next. */

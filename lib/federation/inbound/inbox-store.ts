@@ -9,8 +9,8 @@ import { inboundDb, sqlTime } from "./sqlite";
 // is queued, and a setImmediate inserts them all in ONE transaction, then
 // answers each. An activity is answered 202 only after its commit, so nothing
 // answered is lost (kill -9 included); one commit per turn instead of one per
-// request is what keeps the inbox fast under load (../shared/INBOX-NOTES.md
-// has the measurements behind this choice).
+// request is what keeps the inbox fast under load (docs/BENCHMARKS.md has
+// the measurements).
 
 export type InboxInsert = { activityId: string; actorId: string; keyId: string; recipient: string | null; body: string };
 /** "stored": committed now; "duplicate": that activity id was already here; "busy"/"failed": not stored, try again. */
