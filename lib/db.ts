@@ -28,6 +28,8 @@ export function dbReady(): Promise<void> {
     await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
     await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+    // Statement journals (savepoints, multi-row writes) in memory, not on temporary files.
+    await client.$queryRawUnsafe("PRAGMA temp_store = MEMORY");
   })();
   return globalForDb.moietyDbReady;
 }

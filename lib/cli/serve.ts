@@ -14,7 +14,7 @@ import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./pr
 import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
 import { startInboundWorker } from "../federation/inbound/worker";
-import { closeInboundDb } from "../federation/inbound/sqlite";
+import { checkpointOffThread, closeInboundDb } from "../federation/inbound/sqlite";
 import { closeDb } from "../db-close";
 
 const MiB = 1024 * 1024;
@@ -155,6 +155,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
   // The fast inbox's worker applies accepted activities in this process (lib/federation/inbound/worker.ts).
   const inbound = new AbortController();
+  checkpointOffThread();
   const inboundDone = startInboundWorker({ signal: inbound.signal }).catch((err) => console.error("inbox worker stopped:", err));
   // Fedify's queue, deliveries and pushes: loaded when there is work for them (lib/server/lazy-workers.ts).
   const workers = startLazyWorkers();
@@ -177,7 +178,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const deadline = new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
     await Promise.race([Promise.all([workers.stop(), inboundDone]), deadline]);
     await closeDb().catch(() => undefined);
-    closeInboundDb();
+    await closeInboundDb().catch(() => undefined);
     // Next's timers and kept-alive sockets would hold the process open; nothing is left to finish.
     process.exit(0);
   };

@@ -76,9 +76,11 @@ function isBusy(error: unknown): boolean {
   return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
 }
 
-function flush(): void {
-  const batch = queue;
-  queue = [];
+/** How long accepted activities may wait for a locked database before the senders get 503. */
+const BUSY_RETRY_MS = 3_000;
+
+function flush(batch = queue, since = Date.now()): void {
+  if (batch === queue) queue = [];
   const s = sql();
   let outcomes: InsertOutcome[];
   try {
@@ -89,6 +91,12 @@ function flush(): void {
       }),
     )();
   } catch (error) {
+    // Locked, most often by a Prisma transaction on this same thread (lib/federation/inbound/sqlite.ts):
+    // try again shortly rather than refuse, for a few seconds.
+    if (isBusy(error) && Date.now() - since < BUSY_RETRY_MS) {
+      setTimeout(() => flush(batch, since), 10);
+      return;
+    }
     if (!isBusy(error)) console.error("inbox: could not store accepted activities:", error);
     const outcome: InsertOutcome = isBusy(error) ? "busy" : "failed";
     for (const p of batch) p.resolve(outcome);
@@ -101,7 +109,7 @@ function flush(): void {
 /** Store an accepted activity with the others of this event-loop turn; resolves after the commit. */
 export function storeActivity(row: InboxInsert): Promise<InsertOutcome> {
   return new Promise((resolve) => {
-    if (queue.length === 0) setImmediate(flush);
+    if (queue.length === 0) setImmediate(() => flush());
     queue.push({ row, receivedAt: sqlTime(new Date()), resolve });
   });
 }

@@ -40,17 +40,34 @@ function statements(db: Database.Database): Statements {
   };
 }
 
-export type BatchResult = { rows: number; outcomes: Record<string, number> };
+/**
+ * A batch stops taking rows after this long and commits: the accepting side
+ * shares this thread, so a long batch would hold every POST's answer.
+ */
+const BATCH_MS = 8;
 
-/** Apply up to `limit` pending activities in one transaction. Exported for tests and the benchmark harness. */
-export function applyPendingBatch(db: Database.Database, s: Statements = statements(db), limit = BATCH): BatchResult {
+/** `rows`: rows handled (done or to retry); `more`: the batch stopped before the pending rows ran out. */
+export type BatchResult = { rows: number; more: boolean; outcomes: Record<string, number> };
+
+/**
+ * Apply up to `limit` pending activities in one transaction, stopping early
+ * once `budgetMs` has been spent (the worker passes BATCH_MS). Exported for tests.
+ */
+export function applyPendingBatch(
+  db: Database.Database,
+  { s = statements(db), limit = BATCH, budgetMs = Infinity }: { s?: Statements; limit?: number; budgetMs?: number } = {},
+): BatchResult {
   const outcomes: Record<string, number> = {};
   let handedOver = false;
   let stored = false;
-  const rows = db.transaction(() => {
+  const started = performance.now();
+  let handled = 0;
+  const claimed = db.transaction(() => {
     const rows = s.claim.all(limit);
     const now = sqlTime(new Date());
     for (const row of rows) {
+      if (handled > 0 && performance.now() - started > budgetMs) break;
+      handled++;
       let outcome: Outcome | string;
       try {
         // A savepoint per row: a row that throws undoes only its own writes.
@@ -71,11 +88,11 @@ export function applyPendingBatch(db: Database.Database, s: Statements = stateme
       const key = outcome.startsWith("error") ? "error" : outcome;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
-    return rows;
+    return rows.length;
   }).immediate();
   if (handedOver) handedToFedify();
   if (stored) inboxStored();
-  return { rows: rows.length, outcomes };
+  return { rows: handled, more: handled < claimed || claimed === limit, outcomes };
 }
 
 /** Run until `signal` aborts. Resolves after the batch in progress has committed. */
@@ -96,23 +113,24 @@ export async function startInboundWorker(options: { signal?: AbortSignal } = {})
       woken = false;
       let result: BatchResult;
       try {
-        result = applyPendingBatch(db, s);
+        result = applyPendingBatch(db, { s, budgetMs: BATCH_MS });
+        if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+          lastPrune = Date.now();
+          s.prune.run(sqlTime(new Date(Date.now() - KEEP_DONE_MS)));
+        }
       } catch (error) {
-        // SQLITE_BUSY from another process's long write, say: wait and take the batch again.
-        console.error("inbox: a batch failed and will be retried:", error);
-        result = { rows: 0, outcomes: {} };
-        await new Promise((r) => setTimeout(r, 500));
+        // The database is locked (a Prisma transaction on this thread, another process's write):
+        // wait a moment without blocking the thread, and take the batch again.
+        const code = (error as { code?: string })?.code ?? "";
+        if (!code.startsWith("SQLITE_BUSY") && !code.startsWith("SQLITE_LOCKED")) console.error("inbox: a batch failed and will be retried:", error);
+        await new Promise((r) => setTimeout(r, code ? 25 : 500));
+        continue;
       }
-      if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
-        lastPrune = Date.now();
-        s.prune.run(sqlTime(new Date(Date.now() - KEEP_DONE_MS)));
-      }
-      if (result.rows === BATCH || (result.rows > 0 && woken)) {
-        // More may be waiting: let the POSTs that arrived meanwhile in first.
+      if (result.more || (result.rows > 0 && woken)) {
+        // More is waiting: let the POSTs that arrived meanwhile in first.
         await new Promise((r) => setImmediate(r));
         continue;
       }
-      if (result.rows > 0) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, POLL_MS);
         function done() {

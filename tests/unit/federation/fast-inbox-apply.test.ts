@@ -79,7 +79,7 @@ describe("the fast inbox's apply step", () => {
   it("stores a known-context DM from a cached sender: message, conversation, notification, search, push, API ids", () => {
     addActor(SENDER);
     accept(dm(1));
-    expect(applyPendingBatch(db)).toEqual({ rows: 1, outcomes: { stored: 1 } });
+    expect(applyPendingBatch(db)).toEqual({ rows: 1, more: false, outcomes: { stored: 1 } });
     const message = db.prepare(`SELECT * FROM "Message"`).get() as Record<string, unknown>;
     expect(message).toMatchObject({ objectId: `${SENDER}/statuses/1`, direction: "in", authorId: SENDER, html: "<p>are we still on for Friday?</p>", text: "are we still on for Friday?", published: "2025-11-20T10:15:30.000+00:00" });
     expect(typeof message.apiId).toBe("number");
@@ -195,6 +195,16 @@ describe("the fast inbox's apply step", () => {
     expect(applyPendingBatch(db).outcomes).toEqual({ stored: 1 });
     expect(db.prepare(`SELECT "gone" FROM "RemoteActor" WHERE "id" = ?`).pluck().get(SENDER)).toBe(1);
     expect(count("Follow") + count("QueueMessage")).toBe(0);
+  });
+
+  it("a batch out of time commits what it did and says more is waiting; nothing is skipped", () => {
+    addActor(SENDER);
+    for (let n = 1; n <= 3; n++) accept(dm(n));
+    // A spent budget still handles one row, so the worker always moves on.
+    expect(applyPendingBatch(db, { budgetMs: -1 })).toEqual({ rows: 1, more: true, outcomes: { stored: 1 } });
+    expect(outcomes()).toEqual(["stored", null, null]);
+    expect(applyPendingBatch(db)).toEqual({ rows: 2, more: false, outcomes: { stored: 2 } });
+    expect(count("Message")).toBe(3);
   });
 
   it("stores 2,000 DMs in batches; their CPU per DM is printed for the record, not asserted", () => {
