@@ -1,4 +1,5 @@
 import { participantKey, type ThreadRef } from "../activitypub/conversation";
+import type { DmValues } from "../activitypub/incoming";
 import { newId } from "./ids";
 import { read, toDate, write, type Steps } from "./sql-steps";
 
@@ -18,18 +19,9 @@ import { read, toDate, write, type Steps } from "./sql-steps";
 
 const MAX_TEXT = 100_000;
 
-export type IncomingMessage = {
-  objectId: string;
-  authorId: string;
-  /** Everyone in it except the owner (author included). */
-  participants: string[];
-  refs: ThreadRef[];
-  inReplyTo: string | null;
-  html: string;
-  text: string;
-  summary: string | null;
+/** An incoming DM as lib/activitypub/incoming.ts reads it (attachments as the caller has them). */
+export type IncomingMessage = Omit<DmValues, "attachments"> & {
   attachments: unknown[];
-  published: Date;
   /**
    * A stranger: neither followed by the owner nor written to before. Only
    * matters when the DM starts a conversation; left out, it is worked out

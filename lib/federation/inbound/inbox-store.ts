@@ -1,4 +1,6 @@
 import type Database from "better-sqlite3";
+import { blockedSteps } from "../../domain/incoming-store";
+import { runSync } from "../../domain/sql-steps";
 import { inboxCommitted } from "./signal";
 import { inboundDb, sqlTime } from "./sqlite";
 
@@ -17,7 +19,6 @@ export type InboxInsert = { activityId: string; actorId: string; keyId: string; 
 export type InsertOutcome = "stored" | "duplicate" | "busy" | "failed";
 
 type Statements = {
-  blocked: Database.Statement;
   knownActor: Database.Statement<[string], { one: number }>;
   owner: Database.Statement<[], { username: string }>;
   insert: Database.Statement<[string, string, string, string | null, string, string]>;
@@ -28,10 +29,6 @@ function sql(): Statements {
   if (statements) return statements;
   const db = inboundDb();
   statements = {
-    // The same rows lib/domain/contacts.ts's isBlocked reads: the actor, or its host or any parent domain.
-    blocked: db.prepare(
-      `SELECT 1 FROM "Block" WHERE ("kind" = 'actor' AND "value" = ?) OR ("kind" = 'domain' AND "value" IN (SELECT value FROM json_each(?))) LIMIT 1`,
-    ),
     knownActor: db.prepare(`SELECT 1 AS one FROM "RemoteActor" WHERE "id" = ?`),
     owner: db.prepare(`SELECT "username" FROM "Owner" LIMIT 1`),
     insert: db.prepare(
@@ -42,19 +39,9 @@ function sql(): Statements {
   return statements;
 }
 
-/** Is this actor (or its whole domain, subdomains included) blocked? As lib/domain/contacts.ts's isBlocked. */
+/** Is this actor (or its whole domain, subdomains included) blocked? The worker's and the Fedify path's own check. */
 export function isBlockedSync(actorOrUrl: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(actorOrUrl);
-  } catch {
-    return false;
-  }
-  const host = url.hostname.toLowerCase();
-  const parts = host.split(".");
-  const domains = parts.map((_, i) => parts.slice(i).join(".")).filter((d) => d.includes(".") || d === host);
-  const values = [...new Set([...domains, url.host.toLowerCase()])];
-  return sql().blocked.get(actorOrUrl, JSON.stringify(values)) !== undefined;
+  return runSync(inboundDb(), blockedSteps(actorOrUrl));
 }
 
 export function isKnownActor(id: string): boolean {
