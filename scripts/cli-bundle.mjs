@@ -14,7 +14,8 @@ export async function buildCliBundle(root) {
   fs.rmSync(CLI_BUNDLE_DIR, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ["lib/cli/main.ts"],
+    // The inbox worker's thread is a module of its own (lib/federation/inbound/inbound-thread.ts starts it).
+    entryPoints: ["lib/cli/main.ts", "lib/federation/inbound/apply-thread.ts"],
     bundle: true,
     splitting: true,
     platform: "node",

@@ -81,7 +81,7 @@ function flush(batch = queue, since = Date.now()): void {
     // Locked, most often by a Prisma transaction on this same thread (lib/federation/inbound/sqlite.ts):
     // try again shortly rather than refuse, for a few seconds.
     if (isBusy(error) && Date.now() - since < BUSY_RETRY_MS) {
-      setTimeout(() => flush(batch, since), 10);
+      setTimeout(() => flush(batch, since), 2);
       return;
     }
     if (!isBusy(error)) console.error("inbox: could not store accepted activities:", error);

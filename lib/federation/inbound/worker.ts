@@ -1,7 +1,6 @@
 import type Database from "better-sqlite3";
 import { applyActivity, type InboxRow, type Outcome } from "./apply";
-import { handedToFedify, inboxStored, onInboxCommitted } from "./signal";
-import { inboundDb, sqlTime } from "./sqlite";
+import { sqlTime } from "./sqlite";
 
 // The fast inbox's worker, in the front process: it takes accepted activities
 // in the order they were committed, a batch at a time, and applies each batch
@@ -10,8 +9,10 @@ import { inboundDb, sqlTime } from "./sqlite";
 // to a batch that is simply taken again at the next start. No leases: this
 // process is the only one that applies InboxActivity rows.
 //
-// Batches stay short (BATCH rows) and the loop yields to the event loop after
-// each, so accepting POSTs is never held up for long by the worker.
+// It runs on a thread of its own (inbound-thread.ts: apply-thread.ts with its
+// own connection), so applying DMs uses the second core while the main thread
+// accepts POSTs; batches stay short (8 ms) because they hold SQLite's write
+// lock, which the accepting side's group commit needs too.
 
 const BATCH = 64;
 const POLL_MS = 2_000;
@@ -58,8 +59,6 @@ export function applyPendingBatch(
   { s = statements(db), limit = BATCH, budgetMs = Infinity }: { s?: Statements; limit?: number; budgetMs?: number } = {},
 ): BatchResult {
   const outcomes: Record<string, number> = {};
-  let handedOver = false;
-  let stored = false;
   const started = performance.now();
   let handled = 0;
   const claimed = db.transaction(() => {
@@ -82,34 +81,40 @@ export function applyPendingBatch(
         console.error(`inbox: activity ${row.activityId} set aside after ${MAX_ATTEMPTS} failures: ${message}`);
         outcome = `error: ${message}`.slice(0, 500);
       }
-      if (outcome === "fedify") handedOver = true;
-      if (outcome === "stored") stored = true;
       s.done.run(now, outcome, row.seq);
       const key = outcome.startsWith("error") ? "error" : outcome;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
     return rows.length;
   }).immediate();
-  if (handedOver) handedToFedify();
-  if (stored) inboxStored();
   return { rows: handled, more: handled < claimed || claimed === limit, outcomes };
 }
 
-/** Run until `signal` aborts. Resolves after the batch in progress has committed. */
-export async function startInboundWorker(options: { signal?: AbortSignal } = {}): Promise<void> {
-  const db = inboundDb();
+export type LoopHooks = {
+  /** Call `wake` whenever activities were committed; returns how to stop listening. */
+  subscribe: (wake: () => void) => () => void;
+  /** After each batch that did something. */
+  report?: (result: BatchResult) => void;
+};
+
+/**
+ * Take batches until `signal` aborts; resolves after the batch in progress
+ * has committed. Runs on the inbox thread (apply-thread.ts), or on the main
+ * thread when that thread cannot be started.
+ */
+export async function runInboundLoop(db: Database.Database, hooks: LoopHooks, signal?: AbortSignal): Promise<void> {
   const s = statements(db);
   let wake: (() => void) | null = null;
   let woken = false;
-  const off = onInboxCommitted(() => {
+  const off = hooks.subscribe(() => {
     woken = true;
     wake?.();
   });
   const abort = () => wake?.();
-  options.signal?.addEventListener("abort", abort);
+  signal?.addEventListener("abort", abort);
   let lastPrune = 0;
   try {
-    while (!options.signal?.aborted) {
+    while (!signal?.aborted) {
       woken = false;
       let result: BatchResult;
       try {
@@ -119,15 +124,16 @@ export async function startInboundWorker(options: { signal?: AbortSignal } = {})
           s.prune.run(sqlTime(new Date(Date.now() - KEEP_DONE_MS)));
         }
       } catch (error) {
-        // The database is locked (a Prisma transaction on this thread, another process's write):
+        // The database is locked (a Prisma transaction, another process's write):
         // wait a moment without blocking the thread, and take the batch again.
         const code = (error as { code?: string })?.code ?? "";
         if (!code.startsWith("SQLITE_BUSY") && !code.startsWith("SQLITE_LOCKED")) console.error("inbox: a batch failed and will be retried:", error);
         await new Promise((r) => setTimeout(r, code ? 25 : 500));
         continue;
       }
+      if (result.rows > 0) hooks.report?.(result);
       if (result.more || (result.rows > 0 && woken)) {
-        // More is waiting: let the POSTs that arrived meanwhile in first.
+        // More is waiting: let the wake-ups (and, on the main thread, the POSTs) that arrived meanwhile in first.
         await new Promise((r) => setImmediate(r));
         continue;
       }
@@ -139,11 +145,11 @@ export async function startInboundWorker(options: { signal?: AbortSignal } = {})
           resolve();
         }
         wake = done;
-        if (woken || options.signal?.aborted) done();
+        if (woken || signal?.aborted) done();
       });
     }
   } finally {
     off();
-    options.signal?.removeEventListener("abort", abort);
+    signal?.removeEventListener("abort", abort);
   }
 }

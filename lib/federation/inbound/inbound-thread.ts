@@ -1,0 +1,67 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { handedToFedify, inboxStored, onInboxCommitted } from "./signal";
+import { inboundDb } from "./sqlite";
+import { runInboundLoop } from "./worker";
+
+// Starts the inbox worker on a thread of its own (apply-thread.ts). Applying
+// a DM (reading, sanitising, five or six SQL writes) costs about as much CPU
+// as accepting it, so on the main thread it halved what the inbox could take
+// in; on its own thread it uses the second core. Crash safety is the
+// database's: a batch is one transaction whether or not the thread dies.
+// Should the thread not start, the loop runs on the main thread instead.
+
+/** The thread's module: compiled next to this code by the build (.next/cli), or the TypeScript source under tsx. */
+function threadEntry(): { url: URL; execArgv: string[] } {
+  if (!import.meta.url.endsWith(".ts")) return { url: new URL("./apply-thread.mjs", import.meta.url), execArgv: [] };
+  // tsx's loader by absolute path: the working directory may be Next's standalone folder by then.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return { url: new URL("./apply-thread.ts", import.meta.url), execArgv: ["--import", tsx] };
+}
+
+function runOnMainThread(signal?: AbortSignal): Promise<void> {
+  return runInboundLoop(
+    inboundDb(),
+    {
+      subscribe: onInboxCommitted,
+      report: (result) => {
+        if (result.outcomes.stored) inboxStored();
+        if (result.outcomes.fedify) handedToFedify();
+      },
+    },
+    signal,
+  );
+}
+
+/** Run until `signal` aborts; resolves once the batch in progress has committed and the thread has ended. */
+export function startInboundWorker(options: { signal?: AbortSignal } = {}): Promise<void> {
+  const { url, execArgv } = threadEntry();
+  let worker: Worker;
+  try {
+    worker = new Worker(url, { execArgv });
+  } catch (error) {
+    console.error("inbox worker: no thread of its own, running on the main thread:", error);
+    return runOnMainThread(options.signal);
+  }
+  const off = onInboxCommitted(() => worker.postMessage("wake"));
+  worker.on("message", (m: { stored?: boolean; handedOver?: boolean }) => {
+    if (m.stored) inboxStored();
+    if (m.handedOver) handedToFedify();
+  });
+  const stop = () => worker.postMessage("stop");
+  options.signal?.addEventListener("abort", stop);
+  return new Promise<void>((resolve) => {
+    let failed = false;
+    worker.on("error", (error) => {
+      failed = true;
+      console.error("inbox worker: its thread failed, running on the main thread from now on:", error);
+    });
+    worker.on("exit", () => {
+      off();
+      options.signal?.removeEventListener("abort", stop);
+      if (failed && !options.signal?.aborted) void runOnMainThread(options.signal).then(resolve);
+      else resolve();
+    });
+  });
+}
