@@ -14,7 +14,7 @@ import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./pr
 import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
 import { startInboundWorker } from "../federation/inbound/inbound-thread";
-import { checkpointOffThread, closeInboundDb } from "../federation/inbound/sqlite";
+import { closeInboundDb } from "../federation/inbound/sqlite";
 import { closeDb } from "../db-close";
 
 const MiB = 1024 * 1024;
@@ -155,7 +155,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
   // The fast inbox's worker applies accepted activities in this process (lib/federation/inbound/worker.ts).
   const inbound = new AbortController();
-  checkpointOffThread();
   const inboundDone = startInboundWorker({ signal: inbound.signal }).catch((err) => console.error("inbox worker stopped:", err));
   // Fedify's queue, deliveries and pushes: loaded when there is work for them (lib/server/lazy-workers.ts).
   const workers = startLazyWorkers();

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { handedToFedify, inboxStored, onInboxCommitted } from "./signal";
-import { inboundDb } from "./sqlite";
+import { checkpointOffThread, inboundDb } from "./sqlite";
 import { runInboundLoop } from "./worker";
 
 // Starts the inbox worker on a thread of its own (apply-thread.ts). Applying
@@ -34,8 +34,33 @@ function runOnMainThread(signal?: AbortSignal): Promise<void> {
   );
 }
 
-/** Run until `signal` aborts; resolves once the batch in progress has committed and the thread has ended. */
+/**
+ * Run until `signal` aborts; resolves once the batch in progress has committed
+ * and the thread has ended. The thread (and the checkpoint thread, sqlite.ts)
+ * start with the first accepted activity, or at once when some wait from
+ * before a restart: an instance that receives nothing keeps ~40 MB less.
+ */
 export function startInboundWorker(options: { signal?: AbortSignal } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    let started = false;
+    const start = () => {
+      if (started || options.signal?.aborted) return;
+      started = true;
+      offFirst();
+      checkpointOffThread();
+      void runThread(options).then(resolve);
+    };
+    const offFirst = onInboxCommitted(start);
+    options.signal?.addEventListener("abort", () => {
+      if (started) return;
+      offFirst();
+      resolve();
+    });
+    if (inboundDb().prepare(`SELECT 1 FROM "InboxActivity" WHERE "doneAt" IS NULL LIMIT 1`).get()) start();
+  });
+}
+
+function runThread(options: { signal?: AbortSignal }): Promise<void> {
   const { url, execArgv } = threadEntry();
   let worker: Worker;
   try {
