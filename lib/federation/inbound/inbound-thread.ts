@@ -12,6 +12,9 @@ import { runInboundLoop } from "./worker";
 // database's: a batch is one transaction whether or not the thread dies.
 // Should the thread not start, the loop runs on the main thread instead.
 
+/** How often, before the thread has started, the table is looked at for rows another process wrote. */
+const POLL_MS = 2_000;
+
 /** The thread's module: compiled next to this code by the build (.next/cli), or the TypeScript source under tsx. */
 function threadEntry(): { url: URL; execArgv: string[] } {
   if (!import.meta.url.endsWith(".ts")) return { url: new URL("./apply-thread.mjs", import.meta.url), execArgv: [] };
@@ -43,20 +46,27 @@ function runOnMainThread(signal?: AbortSignal): Promise<void> {
 export function startInboundWorker(options: { signal?: AbortSignal } = {}): Promise<void> {
   return new Promise((resolve) => {
     let started = false;
+    const pending = inboundDb().prepare(`SELECT 1 FROM "InboxActivity" WHERE "doneAt" IS NULL LIMIT 1`);
     const start = () => {
       if (started || options.signal?.aborted) return;
       started = true;
       offFirst();
+      clearInterval(poll);
       checkpointOffThread();
       void runThread(options).then(resolve);
     };
     const offFirst = onInboxCommitted(start);
+    // Rows written by another process (a restored backup, a test) are found as the worker's own poll would find them.
+    const poll = setInterval(() => {
+      if (pending.get()) start();
+    }, POLL_MS);
     options.signal?.addEventListener("abort", () => {
       if (started) return;
       offFirst();
+      clearInterval(poll);
       resolve();
     });
-    if (inboundDb().prepare(`SELECT 1 FROM "InboxActivity" WHERE "doneAt" IS NULL LIMIT 1`).get()) start();
+    if (pending.get()) start();
   });
 }
 
