@@ -450,15 +450,19 @@ export function strayKey(): KeyObject {
  * Wait until the instance's inbox queue is empty: every accepted activity has
  * been handled by the worker (or dropped). Reads the SQLite file read-only.
  */
+/** Accepted activities not handled yet: the fast inbox's (InboxActivity) and those it handed to Fedify's queue. */
+export const PENDING_INBOX_SQL = `SELECT (SELECT COUNT(*) FROM "InboxActivity" WHERE "doneAt" IS NULL)
+  + (SELECT COUNT(*) FROM "QueueMessage" WHERE "queue" = 'inbox') AS n`;
+
 export async function waitForInboxIdle(dataDir: string, timeoutMs = 20_000): Promise<void> {
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(path.join(dataDir, "moiety.db"), { readonly: true, fileMustExist: true });
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const row = db.prepare(`SELECT COUNT(*) AS n FROM "QueueMessage" WHERE "queue" = 'inbox'`).get() as { n: number };
+      const row = db.prepare(PENDING_INBOX_SQL).get() as { n: number };
       if (row.n === 0) return;
-      if (Date.now() > deadline) throw new Error(`inbox queue still holds ${row.n} message(s) after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`the inbox still holds ${row.n} activities to handle after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

@@ -2,7 +2,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startInstance, type Instance } from "../helpers/instances";
-import { directMessage, Peer, waitForInboxIdle, type PeerActor } from "../helpers/peer";
+import { directMessage, Peer, PENDING_INBOX_SQL, waitForInboxIdle, type PeerActor } from "../helpers/peer";
 import { isAlive, processTree, startServer } from "../helpers/server";
 import { pool } from "./hostile-inbox-wire";
 
@@ -66,7 +66,7 @@ describe("crash safety of the inbox", () => {
           const res = await peer.post(inboxFor(i), creates[i], pat);
           if (res.status === 202 && ++accepted === KILL_AFTER) {
             crashing ??= alice.crash().then(() => {
-              pendingAtCrash = query<{ n: number }>(`SELECT count(*) AS n FROM "QueueMessage" WHERE "queue" = 'inbox'`)[0].n;
+              pendingAtCrash = query<{ n: number }>(PENDING_INBOX_SQL)[0].n;
             });
           }
           return { noteId, status: res.status };
