@@ -73,7 +73,9 @@ export async function startServer(opts: { dataDir?: string; env?: Record<string,
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (!opts.cold) await fetch(`${url}/login`, { redirect: "manual", signal: AbortSignal.timeout(90_000) }).then((r) => r.arrayBuffer());
+  // With built-in HTTPS (MOIETY_DOMAIN) nothing listens on PORT: the test warms up through its own ports, if at all.
+  const tls = (opts.env?.MOIETY_TLS ?? (opts.env?.MOIETY_DOMAIN ? "acme" : "off")) === "acme";
+  if (!opts.cold && !tls) await fetch(`${url}/login`, { redirect: "manual", signal: AbortSignal.timeout(90_000) }).then((r) => r.arrayBuffer());
   const code = /Setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(out)?.[1] ?? null;
   return {
     url,
