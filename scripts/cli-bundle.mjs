@@ -14,8 +14,7 @@ export async function buildCliBundle(root) {
   fs.rmSync(CLI_BUNDLE_DIR, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    // The inbox worker's thread is a module of its own (lib/federation/inbound/inbound-thread.ts starts it).
-    entryPoints: ["lib/cli/main.ts", "lib/federation/inbound/apply-thread.ts"],
+    entryPoints: ["lib/cli/main.ts"],
     bundle: true,
     splitting: true,
     platform: "node",

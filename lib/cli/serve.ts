@@ -13,7 +13,7 @@ import { migrateDatabase } from "./migrate";
 import { describePrivacyReport, makeDataDirPrivate, usePrivateUmask } from "./private-data";
 import { STANDALONE_SERVER } from "./paths";
 import { prepareStartState } from "./start-state";
-import { startInboundWorker } from "../federation/inbound/inbound-thread";
+import { startInboundWorker } from "../federation/inbound/worker";
 import { closeInboundDb } from "../federation/inbound/sqlite";
 import { closeDb } from "../db-close";
 

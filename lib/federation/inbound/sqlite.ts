@@ -2,13 +2,13 @@ import Database from "better-sqlite3";
 import { databasePath } from "../../env";
 import { startCheckpointer, type Checkpointer } from "./checkpointer";
 
-// The serve process's own connections to the database, one per thread (the
-// main thread accepts POSTs through it, the inbox worker's thread applies
-// them through its own), with prepared statements, no Prisma; opened on first use; WAL with
+// The serve process's own connection to the database: the fast inbox writes
+// accepted POSTs and applies them through it with prepared statements, no
+// Prisma. One connection, opened on first use; WAL with
 // synchronous=NORMAL as the app's (lib/db.ts): a commit survives a crash of
 // the process, and a power cut loses at most the last transactions' fsync.
 //
-// No busy timeout on the main thread: SQLite waits for a lock by sleeping the thread, and the
+// No busy timeout: SQLite waits for a lock by sleeping the thread, and the
 // holder is most often Prisma on this same thread (an interactive
 // transaction between two awaits), which cannot finish while we sleep. A
 // busy write is retried asynchronously instead (inbox-store.ts, worker.ts).
@@ -19,13 +19,9 @@ import { startCheckpointer, type Checkpointer } from "./checkpointer";
 let connection: Database.Database | null = null;
 let checkpointer: Checkpointer | null = null;
 
-/**
- * This thread's connection. `waitForLockMs`: the inbox worker's own thread
- * (apply-thread.ts) may sleep waiting for the write lock; the main thread must not.
- */
-export function inboundDb(options: { waitForLockMs?: number } = {}): Database.Database {
+export function inboundDb(): Database.Database {
   if (connection) return connection;
-  const db = new Database(databasePath(), { fileMustExist: true, timeout: options.waitForLockMs ?? 0 });
+  const db = new Database(databasePath(), { fileMustExist: true, timeout: 0 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");

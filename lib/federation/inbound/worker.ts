@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { applyActivity, type InboxRow, type Outcome } from "./apply";
-import { sqlTime } from "./sqlite";
+import { handedToFedify, inboxStored, onInboxCommitted } from "./signal";
+import { checkpointOffThread, inboundDb, sqlTime } from "./sqlite";
 
 // The fast inbox's worker, in the front process: it takes accepted activities
 // in the order they were committed, a batch at a time, and applies each batch
@@ -9,10 +10,10 @@ import { sqlTime } from "./sqlite";
 // to a batch that is simply taken again at the next start. No leases: this
 // process is the only one that applies InboxActivity rows.
 //
-// It runs on a thread of its own (inbound-thread.ts: apply-thread.ts with its
-// own connection), so applying DMs uses the second core while the main thread
-// accepts POSTs; batches stay short (8 ms) because they hold SQLite's write
-// lock, which the accepting side's group commit needs too.
+// It shares the event loop with the accepting side, so a batch stops after
+// 8 ms and the loop yields between batches: POSTs keep being answered. (On a
+// thread of its own, with its own connection, it was slower: both sides then
+// wait for SQLite's one write lock, docs/BENCHMARKS.md.)
 
 const BATCH = 64;
 const POLL_MS = 2_000;
@@ -97,11 +98,7 @@ export type LoopHooks = {
   report?: (result: BatchResult) => void;
 };
 
-/**
- * Take batches until `signal` aborts; resolves after the batch in progress
- * has committed. Runs on the inbox thread (apply-thread.ts), or on the main
- * thread when that thread cannot be started.
- */
+/** Take batches until `signal` aborts; resolves after the batch in progress has committed. */
 export async function runInboundLoop(db: Database.Database, hooks: LoopHooks, signal?: AbortSignal): Promise<void> {
   const s = statements(db);
   let wake: (() => void) | null = null;
@@ -133,7 +130,7 @@ export async function runInboundLoop(db: Database.Database, hooks: LoopHooks, si
       }
       if (result.rows > 0) hooks.report?.(result);
       if (result.more || (result.rows > 0 && woken)) {
-        // More is waiting: let the wake-ups (and, on the main thread, the POSTs) that arrived meanwhile in first.
+        // More is waiting: let the POSTs that arrived meanwhile in first.
         await new Promise((r) => setImmediate(r));
         continue;
       }
@@ -152,4 +149,47 @@ export async function runInboundLoop(db: Database.Database, hooks: LoopHooks, si
     off();
     signal?.removeEventListener("abort", abort);
   }
+}
+
+/** How often, before the worker has started, the table is looked at for rows another process wrote. */
+const IDLE_POLL_MS = 2_000;
+
+/**
+ * Run until `signal` aborts; resolves once the batch in progress has
+ * committed. The loop (and the checkpoint thread, sqlite.ts) start with the
+ * first accepted activity, or at once when some wait from before a restart:
+ * an instance that receives nothing keeps that memory.
+ */
+export function startInboundWorker(options: { signal?: AbortSignal } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    let started = false;
+    const pending = inboundDb().prepare(`SELECT 1 FROM "InboxActivity" WHERE "doneAt" IS NULL LIMIT 1`);
+    const start = () => {
+      if (started || options.signal?.aborted) return;
+      started = true;
+      offFirst();
+      clearInterval(poll);
+      checkpointOffThread();
+      const hooks: LoopHooks = {
+        subscribe: onInboxCommitted,
+        report: (result) => {
+          if (result.outcomes.stored) inboxStored();
+          if (result.outcomes.fedify) handedToFedify();
+        },
+      };
+      void runInboundLoop(inboundDb(), hooks, options.signal).then(resolve);
+    };
+    const offFirst = onInboxCommitted(start);
+    // Rows written by another process (a restored backup, a test) are found as the loop's own poll would find them.
+    const poll = setInterval(() => {
+      if (pending.get()) start();
+    }, IDLE_POLL_MS);
+    options.signal?.addEventListener("abort", () => {
+      if (started) return;
+      offFirst();
+      clearInterval(poll);
+      resolve();
+    });
+    if (pending.get()) start();
+  });
 }
