@@ -7,7 +7,7 @@ import { header, type InboundRequest, type SignatureResult } from "./signed-requ
 // keyId and a `verify(key)` bound to the exact bytes that were signed, so the
 // caller fetches a key only for a request that could be genuine, and may try
 // a second key (after a rotation) without reading the request again. Pure:
-// no I/O, never throws on any input (tests/unit/inbound-signature.test.ts fuzzes it).
+// no I/O, never throws on any input (tests/unit/federation/inbound-signature.test.ts fuzzes it).
 //
 // Two standards: draft-cavage-http-signatures-12 (`Signature`, what Mastodon
 // and nearly everyone sends) and RFC 9421 (`Signature-Input` + `Signature`),

@@ -5,7 +5,7 @@ import { fetchKeyDocument, type KeyDocument } from "./document-fetch";
 import { inboundDb, sqlTime } from "./sqlite";
 
 // Remote public keys for the inbox: an in-memory LRU over the RemoteKey
-// table, and on a miss one fetch of the key document (lib/federation/inbound/key-fetch.ts).
+// table, and on a miss one fetch of the key document (document-fetch.ts).
 // A key that no longer verifies may have been rotated: `refetchKey` fetches
 // it again, but at most once a minute per keyId (counted from the last
 // refetch; the first fetch does not count, so a rotation right after it is
