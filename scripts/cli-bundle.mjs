@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { CLI_BUNDLE_DIR, CLI_BUNDLE_INPUTS } from "./cli-entry.mjs";
+import { CLI_BUNDLE_DIR, CLI_BUNDLE_INPUTS, contentHash } from "./cli-entry.mjs";
 
 export async function buildCliBundle(root) {
   // esbuild comes with tsx (the command line's TypeScript runner).
@@ -30,6 +30,6 @@ export async function buildCliBundle(root) {
     logLevel: "warning",
   });
   const inputs = {};
-  for (const file of Object.keys(result.metafile.inputs).sort()) inputs[file] = fs.statSync(path.join(root, file)).mtimeMs;
+  for (const file of Object.keys(result.metafile.inputs).sort()) inputs[file] = contentHash(path.join(root, file));
   fs.writeFileSync(CLI_BUNDLE_INPUTS, JSON.stringify(inputs, null, 1) + "\n");
 }

@@ -4,6 +4,7 @@
 // or else the TypeScript sources through tsx. The bundle spares `moiety serve`
 // tsx's loader (~30 MB and most of a second at every start); a source file
 // edited since the build makes the sources win, so nothing stale ever runs.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -11,9 +12,18 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const CLI_BUNDLE_DIR = path.join(ROOT, ".next", "cli");
-/** The bundle's inputs (paths from the root) with the modification times they had when it was built. */
+/** The bundle's inputs (paths from the root) with the hashes of what they held when it was built. */
 export const CLI_BUNDLE_INPUTS = path.join(CLI_BUNDLE_DIR, "inputs.json");
 
+/** What a source file holds, for telling whether the bundle was made from it. */
+export function contentHash(file) {
+  return createHash("sha1").update(fs.readFileSync(file)).digest("base64url");
+}
+
+/**
+ * By content, not modification time: an image build may reuse a cached layer
+ * with older times for the same bytes. About 130 files, a few milliseconds.
+ */
 function bundleIsFresh() {
   let inputs;
   try {
@@ -21,9 +31,9 @@ function bundleIsFresh() {
   } catch {
     return false;
   }
-  for (const [file, mtimeMs] of Object.entries(inputs)) {
+  for (const [file, hash] of Object.entries(inputs)) {
     try {
-      if (fs.statSync(path.join(ROOT, file)).mtimeMs !== mtimeMs) return false;
+      if (contentHash(path.join(ROOT, file)) !== hash) return false;
     } catch {
       return false;
     }

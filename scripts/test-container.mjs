@@ -58,7 +58,18 @@ function check(cond, message) {
 }
 
 async function getJson(url, accept = "application/json") {
-  const res = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(10_000) });
+  // The health check runs inside the container; the published port may take a moment longer
+  // after a fast start, so a refused or reset connection is tried again for a few seconds.
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(url, { headers: { accept }, signal: AbortSignal.timeout(10_000) });
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   const text = await res.text();
   check(res.ok, `${url} answered ${res.status}: ${text.slice(0, 200)}`);
   return JSON.parse(text);
