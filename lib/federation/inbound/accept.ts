@@ -27,8 +27,10 @@ import { keyFor, refetchKey } from "./remote-keys";
 //    actor's server that names another owner does not speak for the actor;
 //  - the remote @context documents it names can be loaded (400), fetched
 //    once per URL and only now, for a verified sender (remote-contexts.ts);
-//  - stored once per activity id (a repeat is answered 202 and dropped),
-//    committed before the 202 (inbox-store.ts); 503 when the database is busy.
+//  - applied at once when it is a DM (or its edit or delete) from a cached
+//    sender, else stored once per activity id for the worker (a repeat is
+//    answered 202 and dropped); committed before the 202 (inbox-store.ts);
+//    503 when the database is busy.
 
 export type InboxAnswer = { status: number; body?: { error: string }; headers?: Record<string, string> };
 
@@ -127,7 +129,7 @@ export async function acceptInboxPost(req: InboundRequest, recipient: string | n
   const badContext = await contextProblem(activity, deadline);
   if (badContext) return refuse(400, badContext);
 
-  const outcome = await storeActivity({ activityId: activityKey(activity, actor, text), actorId: actor, keyId, recipient, body: text });
+  const outcome = await storeActivity({ activityId: activityKey(activity, actor, text), actorId: actor, keyId, recipient, body: text, activity });
   if (outcome === "busy") return refuse(503, "The server is busy; try again in a moment.", { "retry-after": "5" });
   if (outcome === "failed") return refuse(500, "The activity could not be stored; try again later.");
   return ACCEPTED;

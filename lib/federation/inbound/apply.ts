@@ -3,7 +3,6 @@ import { isDirectMessage } from "../../activitypub/addressing";
 import { audienceIncludes, contextsKnown, directMessageOf, editOf, readIncoming } from "../../activitypub/incoming";
 import type { JsonObject } from "../../activitypub/values";
 import {
-  blockedSteps,
   cachedActorSteps,
   deleteIncomingSteps,
   editIncomingSteps,
@@ -15,6 +14,7 @@ import {
 } from "../../domain/incoming-store";
 import { runSync } from "../../domain/sql-steps";
 import { actorUrl } from "../paths";
+import { isBlockedOn } from "./blocks";
 import { handToFedify } from "./hand-over";
 
 // How one accepted activity is applied, inside the worker's transaction.
@@ -43,7 +43,7 @@ export type Outcome = "stored" | "ignored" | "fedify";
 
 export function applyActivity(db: Database.Database, row: InboxRow): Outcome {
   const activity: unknown = JSON.parse(row.body);
-  const outcome = applyHere(db, row, activity);
+  const outcome = applyHere(db, row.actorId, activity);
   if (outcome) return outcome;
   handToFedify(db, { activity, actorId: row.actorId, recipient: row.recipient });
   return "fedify";
@@ -61,18 +61,22 @@ function ownerActor(db: Database.Database): string | null {
 
 /** The sender as the listeners would take it from the cache; "blocked"; or null when only a fetch could tell. */
 function senderOf(db: Database.Database, actorId: string): { id: string; followersUrl: string | null } | "blocked" | null {
-  if (runSync(db, blockedSteps(actorId))) return "blocked";
+  if (isBlockedOn(db, actorId)) return "blocked";
   const cached = runSync(db, cachedActorSteps(actorId));
   return usableSender(cached) ? { id: new URL(cached.id).href, followersUrl: cached.followersUrl } : null;
 }
 
-/** The outcome when the activity was applied here, null when it is Fedify's to handle. */
-function applyHere(db: Database.Database, row: InboxRow, activity: unknown): Outcome | null {
+/**
+ * The outcome when the activity was applied here, null when it is Fedify's to
+ * handle. `signer` is the actor whose key signed the POST. Also run by the
+ * accepting side, in its group commit, when nothing is waiting before it (inbox-store.ts).
+ */
+export function applyHere(db: Database.Database, signer: string, activity: unknown): Outcome | null {
   if (!contextsKnown(activity)) return null;
   const incoming = readIncoming(activity);
   if (incoming.kind === "unhandled") return null;
   // The accept step checked that the signer is the activity's actor; an activity claiming someone else changes nothing.
-  if (incoming.actorId !== row.actorId) return "ignored";
+  if (incoming.actorId !== signer) return "ignored";
 
   if (incoming.kind === "delete") {
     const { actorId, objectId } = incoming;

@@ -1,27 +1,48 @@
 import type Database from "better-sqlite3";
-import { blockedSteps } from "../../domain/incoming-store";
-import { runSync } from "../../domain/sql-steps";
-import { inboxCommitted } from "./signal";
-import { inboundDb, sqlTime } from "./sqlite";
+import { isBlockedOn } from "./blocks";
+import { applyHere, type Outcome } from "./apply";
+import { inboxCommitted, inboxStored } from "./signal";
+import { checkpointOffThread, inboundDb, sqlTime } from "./sqlite";
 
 // The inbox's reads and its one write, as prepared statements on the front
 // process's own connection (no Prisma on this path).
 //
 // The write is a group commit: every accepted activity of one event-loop turn
-// is queued, and a setImmediate inserts them all in ONE transaction, then
+// is queued, and a setImmediate handles them all in ONE transaction, then
 // answers each. An activity is answered 202 only after its commit, so nothing
 // answered is lost (kill -9 included); one commit per turn instead of one per
 // request is what keeps the inbox fast under load (docs/BENCHMARKS.md has
 // the measurements).
+//
+// What the worker would apply without a fetch — a DM, an edit or a delete
+// from a cached sender (apply.ts) — is applied right there, inside that
+// commit, when no stored activity is waiting before it: the 202 then means
+// "stored", and the body is never written to the queue table. Everything else
+// (and everything while a backlog waits, so the order holds) is inserted into
+// InboxActivity for the worker (worker.ts). An applied activity needs no row
+// for idempotence: a repeated Create finds its message, a repeated Update is
+// not newer, a repeated Delete finds the message gone.
 
-export type InboxInsert = { activityId: string; actorId: string; keyId: string; recipient: string | null; body: string };
-/** "stored": committed now; "duplicate": that activity id was already here; "busy"/"failed": not stored, try again. */
+export type InboxInsert = {
+  activityId: string;
+  actorId: string;
+  keyId: string;
+  recipient: string | null;
+  body: string;
+  /** The parsed body, when it may be applied at once. */
+  activity?: unknown;
+};
+/**
+ * "stored": committed now (queued, or applied and it changed something);
+ * "duplicate": already here, or applied and it changed nothing; "busy"/"failed": not stored, try again.
+ */
 export type InsertOutcome = "stored" | "duplicate" | "busy" | "failed";
 
 type Statements = {
   knownActor: Database.Statement<[string], { one: number }>;
   owner: Database.Statement<[], { username: string }>;
   insert: Database.Statement<[string, string, string, string | null, string, string]>;
+  waiting: Database.Statement<[], { one: number }>;
 };
 let statements: Statements | null = null;
 
@@ -35,13 +56,14 @@ function sql(): Statements {
       `INSERT INTO "InboxActivity" ("activityId", "actorId", "keyId", "recipient", "body", "receivedAt", "attempts")
        VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT ("activityId") DO NOTHING`,
     ),
+    waiting: db.prepare(`SELECT 1 AS one FROM "InboxActivity" WHERE "doneAt" IS NULL LIMIT 1`),
   };
   return statements;
 }
 
-/** Is this actor (or its whole domain, subdomains included) blocked? The worker's and the Fedify path's own check. */
+/** Is this actor (or its whole domain, subdomains included) blocked? */
 export function isBlockedSync(actorOrUrl: string): boolean {
-  return runSync(inboundDb(), blockedSteps(actorOrUrl));
+  return isBlockedOn(inboundDb(), actorOrUrl);
 }
 
 export function isKnownActor(id: string): boolean {
@@ -69,14 +91,21 @@ const BUSY_RETRY_MS = 3_000;
 function flush(batch = queue, since = Date.now()): void {
   if (batch === queue) queue = [];
   const s = sql();
-  let outcomes: InsertOutcome[];
+  const db = inboundDb();
+  type Result = { outcome: InsertOutcome; applied: Outcome | null };
+  let results: Result[];
   try {
-    outcomes = inboundDb().transaction(() =>
-      batch.map((p): InsertOutcome => {
-        const r = p.row;
-        return s.insert.run(r.activityId, r.actorId, r.keyId, r.recipient, r.body, p.receivedAt).changes > 0 ? "stored" : "duplicate";
-      }),
-    )();
+    results = db.transaction(() => {
+      let waiting = s.waiting.get() !== undefined;
+      return batch.map(({ row: r, receivedAt }): Result => {
+        const applied = waiting || r.activity === undefined ? null : applyNow(db, r);
+        if (applied) return { outcome: applied === "stored" ? "stored" : "duplicate", applied };
+        const inserted = s.insert.run(r.activityId, r.actorId, r.keyId, r.recipient, r.body, receivedAt).changes > 0;
+        // From here on the worker's queue is not empty: later activities wait their turn behind this one.
+        if (inserted) waiting = true;
+        return { outcome: inserted ? "stored" : "duplicate", applied: null };
+      });
+    })();
   } catch (error) {
     // Locked, most often by a Prisma transaction on this same thread (lib/federation/inbound/sqlite.ts):
     // try again shortly rather than refuse, for a few seconds.
@@ -89,8 +118,23 @@ function flush(batch = queue, since = Date.now()): void {
     for (const p of batch) p.resolve(outcome);
     return;
   }
-  batch.forEach((p, i) => p.resolve(outcomes[i]));
-  if (outcomes.includes("stored")) inboxCommitted();
+  batch.forEach((p, i) => p.resolve(results[i].outcome));
+  if (results.some((r) => r.applied === "stored")) inboxStored();
+  if (results.some((r) => r.applied === null && r.outcome === "stored")) inboxCommitted();
+  // The WAL grows with every commit, applied or queued: it is checkpointed off this thread either way.
+  checkpointOffThread();
+}
+
+/** Apply an accepted activity in a savepoint of the group commit; null when it is the worker's (or Fedify's) to handle. */
+function applyNow(db: Database.Database, row: InboxInsert): Outcome | null {
+  try {
+    const outcome = db.transaction(() => applyHere(db, row.actorId, row.activity))();
+    return outcome === "fedify" ? null : outcome;
+  } catch (error) {
+    // The worker takes it again from the queue, and sets it aside after a few failures.
+    console.error(`inbox: activity ${row.activityId} could not be applied at once, queued:`, error);
+    return null;
+  }
 }
 
 /** Store an accepted activity with the others of this event-loop turn; resolves after the commit. */
