@@ -294,6 +294,20 @@ describe("simpleHtml: generated documents", () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 40 }), expectFaithful), { numRuns: runs(300) });
   });
 
+  it("has the same text as htmlToText of the raw input (how content.ts reads a content warning), whenever it answers", () => {
+    fc.assert(
+      fc.property(fc.oneof(dialect, nearMiss), (html) => {
+        const fast = simpleHtml(html);
+        if (fast !== null) expect(fast.text).toBe(htmlToText(html));
+      }),
+      { numRuns: runs(400) },
+    );
+    for (const body of [...HAND_WRITTEN, ...HOSTILE]) {
+      const fast = simpleHtml(body);
+      if (fast !== null) expect(fast.text, JSON.stringify(body)).toBe(htmlToText(body));
+    }
+  });
+
   it("answers (takes the fast path) on nearly all in-dialect documents", () => {
     const docs = fc.sample(dialect, { numRuns: 300, seed: 1 });
     const answered = docs.filter((doc) => simpleHtml(doc) !== null).length;
