@@ -1,7 +1,7 @@
 // A fast path for the tiny HTML dialect nearly every DM arrives in (Mastodon,
 // GoToSocial, Pleroma, snac: <p>, <br>, <span class>, <a href class rel target>,
-// a handful of entities). Running sanitize-html twice (sanitizeRemoteHtml, then
-// htmlToText) costs far more per DM than the rest of the inbox; one scan of a
+// a handful of entities). Running sanitize-html twice per DM (sanitizeRemoteHtml,
+// then htmlToText) is one of the inbox's largest CPU costs; one scan of a
 // document made only of these pieces produces the same two strings.
 //
 // The contract is exactness: simpleHtml returns precisely what
