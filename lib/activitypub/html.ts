@@ -26,7 +26,7 @@ const ALLOWED_TAGS = [
 
 // Microformats (h-card, u-url, …) and the classes Mastodon's own markup relies
 // on to render mentions, hashtags and shortened links.
-const ALLOWED_CLASSES: (string | RegExp)[] = [
+export const ALLOWED_CLASSES: (string | RegExp)[] = [
   /^(?:h|p|u|dt|e)-[a-z0-9]+(?:-[a-z0-9]+)*$/,
   "mention", "hashtag", "ellipsis", "invisible",
 ];
@@ -39,7 +39,7 @@ const SAFE_SCHEMES = ["http", "https", "mailto"];
  * friends; relative URLs are dropped because they would resolve against our
  * own origin, not the sender's.
  */
-function safeHref(href: string | undefined): string | undefined {
+export function safeHref(href: string | undefined): string | undefined {
   if (href === undefined) return undefined;
   let url: URL;
   try {
