@@ -6,7 +6,8 @@ import { directMessage, Peer, strayKey, waitForInboxIdle, type PeerActor } from 
 // old key; the first POST signed with the new one does not verify with it,
 // so the key is fetched again once, the POST is accepted and stored, and
 // later POSTs pass without another fetch. Requests with bad signatures for a
-// known key make the inbox refetch at most once a minute. The keys live at
+// known key make the inbox refetch at most once a minute, and once the key
+// may not be refetched, are refused before their body is parsed. The keys live at
 // their own URL (ACTOR/main-key, as GoToSocial serves them), so the key
 // fetches can be counted apart from anything else that reads the actor.
 
@@ -58,6 +59,13 @@ describe("key rotation", () => {
     // pat's key was refetched moments ago: bad signatures now cause no fetch at all.
     for (let i = 0; i < 5; i++) expect((await peer.post(inbox(), dm(pat, "forged"), pat, { signingKey: wrong })).status).toBe(401);
     expect(keyFetches(pat)).toBe(2);
+    // Such a signature is refused before the body is read: even one that is not JSON is a bad signature (401), not bad JSON (400).
+    const notJson = await peer.post(inbox(), "{ not json", pat, { signingKey: wrong });
+    expect(notJson.status, notJson.body).toBe(401);
+    expect(JSON.parse(notJson.body).error).toMatch(/does not verify/);
+    // Signed with the right key, the same body is read, and refused for what it is.
+    const rightKeyNotJson = await peer.post(inbox(), "{ not json", pat);
+    expect(rightKeyNotJson.status, rightKeyNotJson.body).toBe(400);
 
     // bea's key was fetched once and never refetched: ten bad signatures cause one refetch.
     expect((await peer.post(inbox(), dm(bea, "from bea"), bea)).status).toBe(202);

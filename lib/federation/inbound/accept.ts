@@ -5,7 +5,7 @@ import { readSignature, type InboundRequest } from "./http-signature";
 import { isBlockedSync, isKnownActor, ownerUsername, storeActivity } from "./inbox-store";
 import { contentTypeProblem, parseInboxBody } from "./limits";
 import { contextProblem, REQUEST_FETCH_BUDGET_MS } from "./remote-contexts";
-import { keyFor, refetchKey } from "./remote-keys";
+import { heldKey, keyFor, mayRefetch, refetchKey, type RemoteKey } from "./remote-keys";
 
 // POST /inbox and POST /users/NAME/inbox, answered in the front process
 // (lib/server/front.ts) without Next, Prisma, Fedify or JSON-LD. In order:
@@ -22,7 +22,9 @@ import { keyFor, refetchKey } from "./remote-keys";
 //  - an account's Delete of itself that we never knew: 202 and nothing
 //    stored, with no fetch (its key is gone with it, its URL answers 410);
 //  - the signature verified with the key, fetched once on a miss; a key that
-//    fails is fetched again once (a rotation), at most once a minute (401);
+//    fails is fetched again once (a rotation), at most once a minute (401).
+//    A signature that fails with a key in memory that may not be fetched
+//    again yet is refused first of all, before the body is parsed;
 //  - the key's owner is the activity's actor (401): a key document on the
 //    actor's server that names another owner does not speak for the actor;
 //  - the remote @context documents it names can be loaded (400), fetched
@@ -92,6 +94,16 @@ export async function acceptInboxPost(req: InboundRequest, recipient: string | n
   const deadline = Date.now() + REQUEST_FETCH_BUDGET_MS;
   const badType = contentTypeProblem(typeof req.headers["content-type"] === "string" ? req.headers["content-type"] : undefined);
   if (badType) return refuse(badType.status, badType.error);
+  const read = readSignature(req);
+  // A signature that fails with the key already in memory, when that key may
+  // not be fetched again yet, can only be refused: before the body is even
+  // parsed, which is most of what a flood of forged signatures costs.
+  const held = read.ok ? heldKey(read.signature.keyId) : undefined;
+  let verifiedWith: RemoteKey | undefined;
+  if (held && read.ok) {
+    if (read.signature.verify(held.key)) verifiedWith = held;
+    else if (!mayRefetch(held)) return refuse(401, `The HTTP signature does not verify with the key ${read.signature.keyId}.`);
+  }
   const parsed = parseInboxBody(req.body);
   if (!parsed.ok) return refuse(parsed.status, parsed.error);
   const { activity, text } = parsed;
@@ -99,7 +111,6 @@ export async function acceptInboxPost(req: InboundRequest, recipient: string | n
   if (shape) return refuse(400, shape);
   if (recipient !== null && recipient !== ownerUsername()) return refuse(404, `There is no account named ${recipient} here.`);
 
-  const read = readSignature(req);
   if (!read.ok) return refuse(401, read.error);
   const { keyId, verify } = read.signature;
   const signer = signerOf(keyId);
@@ -120,7 +131,7 @@ export async function acceptInboxPost(req: InboundRequest, recipient: string | n
 
   let found = await keyFor(keyId);
   if (!found.ok) return refuse(401, found.error);
-  if (!verify(found.key.key)) {
+  if (found.key !== verifiedWith && !verify(found.key.key)) {
     const again = found.fetchedNow ? null : await refetchKey(keyId, found.key);
     if (!again?.ok || !verify(again.key.key)) return refuse(401, `The HTTP signature does not verify with the key ${keyId}.`);
     found = again;

@@ -136,13 +136,23 @@ export async function keyFor(keyId: string): Promise<KeyResult> {
   return fetchAndStore(keyId);
 }
 
+/** The key held in memory for `keyId`, if any: no table, no network. */
+export function heldKey(keyId: string): RemoteKey | undefined {
+  return cache.get(keyId);
+}
+
+/** Whether a key that failed may be fetched again now (once a minute at most). */
+export function mayRefetch(held: RemoteKey, now = Date.now()): boolean {
+  return now - held.refetchedAt >= REFETCH_INTERVAL_MS;
+}
+
 /**
  * Fetch `keyId` again because a signature did not verify with the key held:
  * null when it was refetched less than a minute ago.
  */
 export async function refetchKey(keyId: string, held: RemoteKey): Promise<KeyResult | null> {
   const now = Date.now();
-  if (now - held.refetchedAt < REFETCH_INTERVAL_MS) return null;
+  if (!mayRefetch(held, now)) return null;
   // Whatever the outcome, not again within the minute.
   held.refetchedAt = now;
   return fetchAndStore(keyId, now);
