@@ -7,16 +7,20 @@
 //   oversize  — headers declaring a body over the inbox limit (--oversize-bytes),
 //               no body sent: one connection per request, closed after the answer
 //               (so this figure includes a TCP connect and close per refusal).
-// Phase 1 floods with each kind alone for --seconds; phase 2 floods with all
+// Phase 1 floods with each kind alone for --seconds (the oversize flood also
+// against a bare node:http server that only answers 413, lib/bare-413.mjs: the
+// floor a new connection per request costs any Node server); phase 2 floods with all
 // three together while real DMs are sent at --dm-rate per second, then waits
 // for those DMs to be stored. Junk goes over pipelined keep-alive sockets
 // (--depth requests in flight on each) from another loopback address
 // (127.0.0.2), as an attacker apart from the real sender.
 //
 //   node scripts/bench/junk.mjs [--seconds 5] [--depth 16] [--conns 4] [--oversize-conns 4]
-//                               [--dm-rate 300] [--dm-c 8] [--actors 20] [--oversize-bytes 2097152]
+//                               [--dm-rate 300] [--dm-c 8] [--actors 20] [--oversize-bytes 2097152] [--floor false]
 //                               [--target URL --pid PID --stored-sql … --db FILE | --stored-cmd …]
 
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { measureWindow, presignDms, setUp, warmUp } from "./lib/load.mjs";
 import { sleep } from "./lib/moiety.mjs";
 import { RawConnection, histogram, sendAll } from "./lib/rawhttp.mjs";
@@ -36,6 +40,8 @@ export const JUNK_DEFAULTS = {
   pool: 1000,
   oversizeBytes: 2 * 1024 * 1024,
   junkAddress: "127.0.0.2",
+  /** Also flood a bare node:http server with the oversize requests, as the floor to compare with (--floor false to skip). */
+  floor: true,
   storeTimeout: 60,
   ...TARGET_DEFAULTS,
 };
@@ -107,6 +113,34 @@ async function flood(kinds, pools, o, target, until) {
   return { perKind, ms };
 }
 
+/**
+ * The oversize flood against a bare node:http server that only answers 413
+ * (lib/bare-413.mjs), measured the same way: what accepting a connection and
+ * parsing one request costs any Node server on this machine.
+ */
+async function oversizeFloor(request, o, label, log) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./lib/bare-413.mjs", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = Number(await new Promise((resolve, reject) => {
+      child.stdout.once("data", (d) => resolve(String(d).trim()));
+      child.once("exit", () => reject(new Error("the bare server did not start")));
+    }));
+    const bare = { host: "127.0.0.1", port };
+    const w = measureWindow(child.pid);
+    const { perKind, ms } = await flood(["oversize"], { oversize: request }, o, bare, sleep(o.seconds * 1000));
+    const m = w.stop();
+    const refused = refusedIn(perKind.oversize);
+    log(`oversize against a bare node:http server: ${JSON.stringify(perKind.oversize)} in ${Math.round(ms)} ms`);
+    const name = `  the same flood against a bare node:http server that only answers 413 (the floor)`;
+    return [
+      figure("junk", `${name}: refused per second`, refused / (ms / 1000), "/s", null, label),
+      figure("junk", `${name}: its CPU per refusal`, m.serverCpuMs / Math.max(1, refused), "ms", null, `client ${round((100 * m.clientCpuMs) / m.wallMs, 0)} % of a core`),
+    ];
+  } finally {
+    child.kill();
+  }
+}
+
 const refusedIn = (h) => Object.entries(h).reduce((n, [s, c]) => (/^[45]\d\d$/.test(s) ? n + c : n), 0);
 
 export async function runJunk(options = {}) {
@@ -141,6 +175,7 @@ export async function runJunk(options = {}) {
       figures.push(figure("junk", `${describe[kind]}: refused per second`, refused / (ms / 1000), "/s", [">=", 10_000], `statuses ${JSON.stringify(h)}`));
       if (m.serverCpuMs !== null) figures.push(figure("junk", `${describe[kind]}: server CPU per refusal`, m.serverCpuMs / Math.max(1, refused), "ms", ["<=", 0.1], `client ${round((100 * m.clientCpuMs) / m.wallMs, 0)} % of a core`));
       await sleep(500);
+      if (kind === "oversize" && o.floor) figures.push(...(await oversizeFloor(pools.oversize, o, describe.oversize, log)));
     }
 
     // Phase 2: all junk at once while real DMs arrive at a modest rate.
