@@ -102,9 +102,13 @@ export function* storeIncomingSteps(m: IncomingMessage, now = new Date()): Steps
     m.refs.filter((r) => r.kind !== "inReplyTo" && r.id !== found?.via).map((r) => r.id),
   );
   const id = newId();
+  // The Mastodon API id is given here, as the Message_apiId trigger would set
+  // it (migration 20261202160000): the trigger's UPDATE would write the new row
+  // a second time.
   yield write(
-    `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt")
-     VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt", "apiId")
+     VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?,
+             max(CAST(round((julianday('now') - 2440587.5) * 86400000) AS INTEGER) << 16, coalesce((SELECT max("apiId") FROM "Message"), 0) + 1))`,
     id,
     conversationId,
     m.objectId,

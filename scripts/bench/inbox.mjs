@@ -8,6 +8,7 @@
 //
 //   node scripts/bench/inbox.mjs [--n 2000] [--c 32] [--actors 50] [--inbox shared|personal]
 //                                [--node-options "V8 FLAGS"] [--store-timeout 60] [--profile DIR]
+//                                [--warm N: N more DMs at concurrency C before the measured window]
 //   Another server, measured the same way:
 //   node scripts/bench/inbox.mjs --target http://127.0.0.1:8080/users/alice/inbox [--recipient ACTOR_URL]
 //        [--pid PID] [--stored-sql "SELECT count(*) FROM …" --db FILE | --stored-cmd "prints a number"]
@@ -27,7 +28,7 @@ import { MB, figure, round, summarize } from "./lib/report.mjs";
 import { TARGET_DEFAULTS, waitForStored } from "./lib/target.mjs";
 import { runAsScript } from "./lib/script.mjs";
 
-export const INBOX_DEFAULTS = { n: 2000, c: 32, actors: 50, storeTimeout: 60, profile: "", ...TARGET_DEFAULTS };
+export const INBOX_DEFAULTS = { n: 2000, c: 32, actors: 50, storeTimeout: 60, profile: "", warm: 0, ...TARGET_DEFAULTS };
 
 /** With --profile: NODE_OPTIONS and env that make each server process record a CPU profile, cut on SIGUSR2. */
 function profiling(o) {
@@ -56,6 +57,13 @@ export async function runInbox(options = {}) {
   const figures = [];
   try {
     await warmUp(peer, target, send, log);
+    if (o.warm > 0) {
+      // A server that has been taking DMs for a while: its JIT is warm, its caches full.
+      const before = (await target.stored?.count()) ?? 0;
+      const warm = await send((await presignDms(peer, target, o.warm, "x", log)).requests);
+      if (target.stored) await waitForStored(target.stored, before + warm.filter((r) => r.status === 202).length, { idleMs: o.storeTimeout * 1000 });
+      log(`warmed with ${o.warm} more DMs`);
+    }
     const { requests } = await presignDms(peer, target, o.n, "", log);
     const baseStored = (await target.stored?.count()) ?? 0;
     const actorGetsBefore = peer.stats.actorGets;
