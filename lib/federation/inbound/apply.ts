@@ -99,12 +99,12 @@ export function applyHere(db: Database.Database, signer: string, activity: unkno
   const me = ownerActor(db);
   if (!me) return "ignored";
   const { activity: json, object, objectId } = incoming;
-  // Not a DM for the owner, whoever sent it: nothing to store, so nothing to fetch
-  // (a sender's followers collection can only make a post less private).
-  if (!isDirectMessage({ ...json, object }) || !audienceIncludes(json, object, me)) return "ignored";
   const sender = senderOf(db, incoming.actorId);
   if (sender === "blocked") return "ignored";
-  if (!sender) return null;
+  // Not a DM for the owner, whoever sent it: nothing to store, so nothing to fetch
+  // (a sender's followers collection can only make a post less private).
+  if (!sender) return !isDirectMessage({ ...json, object }) || !audienceIncludes(json, object, me) ? "ignored" : null;
+  // directMessageOf applies the same two rules, the sender's followers collection included.
   const dm = directMessageOf({ activity: json as JsonObject, object, objectId, sender, me });
   if (!dm) return "ignored";
   return runSync(db, storeIncomingSteps(dm)).created ? "stored" : "ignored";
