@@ -126,9 +126,18 @@ export function isDirectMessage(activity: unknown, options?: FollowersOptions): 
   if (!isObject(activity) || !hasType(activity, "Create")) return false;
   const object = embeddedObject(activity);
   if (object === undefined || !hasType(object, ...MESSAGE_TYPES)) return false;
+  return isAddressedOnlyToNamedActors(object, activity, options);
+}
 
+/**
+ * The addressing half of isDirectMessage, for any object (and its wrapping
+ * activity, if any): at least one recipient, and no Public and no followers
+ * collection in any addressing property of either. Also used for the MLS
+ * envelopes of lib/activitypub/mls.ts, which are not Note-like.
+ */
+export function isAddressedOnlyToNamedActors(object: JsonObject, activity?: JsonObject, options?: FollowersOptions): boolean {
   const isFollowers = followersMatcher(options);
-  const everyAddress = ADDRESS_KEYS.flatMap((key) => [...idsOf(object[key]), ...idsOf(activity[key])]);
+  const everyAddress = ADDRESS_KEYS.flatMap((key) => [...idsOf(object[key]), ...idsOf(activity?.[key])]);
   if (everyAddress.some((id) => isPublicAddress(id) || isFollowers(id))) return false;
 
   const { to, cc } = audienceOf(object, activity);
