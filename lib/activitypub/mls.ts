@@ -83,9 +83,11 @@ function binaryToBytes(binary: string): Uint8Array {
  * over the JSON unambiguous, and a sender using the other alphabet learns why.
  */
 function decodeBase64(text: string): { ok: true; bytes: Uint8Array } | { ok: false; error: string } {
-  if (/[-_]/.test(text)) return { ok: false, error: "The content is URL-safe base64 (it has - or _); MLS objects use standard base64, with + and /." };
-  if (/\s/.test(text)) return { ok: false, error: "The content has spaces or line breaks; base64 in an MLS object is one unbroken line." };
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return { ok: false, error: "The content is not base64." };
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    if (/^[A-Za-z0-9_-]*={0,2}$/.test(text)) return { ok: false, error: "The content is URL-safe base64 (it has - or _); MLS objects use standard base64, with + and /." };
+    if (/^[A-Za-z0-9+/=\s]*$/.test(text)) return { ok: false, error: "The content has spaces or line breaks; base64 in an MLS object is one unbroken line." };
+    return { ok: false, error: "The content is not base64." };
+  }
   if (text.length % 4 !== 0) return { ok: false, error: "The content's base64 lacks its = padding." };
   const bytes = binaryToBytes(atob(text));
   if (bytesToBase64(bytes) !== text) return { ok: false, error: "The content is not canonical base64 (its last character has stray bits)." };
@@ -110,7 +112,8 @@ export function mlsBytesProblem(kind: MlsKind, bytes: Uint8Array): string | null
 /** A short rendering of a remote value for an error message: never the whole value, never throws. */
 function shown(value: unknown): string {
   if (value === undefined) return "missing";
-  return typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : `a ${typeof value}`;
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  return Array.isArray(value) ? "a list" : value === null ? "null" : typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 // ─── builders ────────────────────────────────────────────────────────────────
