@@ -46,17 +46,27 @@ export function buildDirectMessage(input: DirectMessageInput, options?: Follower
     tag: addressing.to.map((id) => ({ type: "Mention", href: id, name: input.recipients.find((r) => r.id === id)!.mention })),
     attachment: (input.attachments ?? []).map((a) => ({ type: "Document", mediaType: a.mediaType, url: a.url, name: a.alt })),
   };
-  const { "@context": _context, ...noteBody } = note;
-  const create = {
-    "@context": NOTE_CONTEXT,
-    id: `${input.objectId}/activity`,
+  return { note, create: buildCreateOf(note) };
+}
+
+/**
+ * The Create that delivers an object we wrote: id `<object id>/activity`, the
+ * object's author, time and audience, and the object embedded without its
+ * @context. Shared by DMs and the MLS envelopes of ./mls.ts, so both keep the
+ * same audience on the Create as on the object.
+ */
+export function buildCreateOf<T extends { "@context": unknown; id: string; attributedTo: string; published: string; to: string[]; cc: string[] }>(object: T) {
+  const { "@context": context, ...body } = object;
+  return {
+    "@context": context,
+    id: `${object.id}/activity`,
     type: "Create",
-    actor: input.actor,
-    published: note.published,
-    ...addressing,
-    object: noteBody,
+    actor: object.attributedTo,
+    published: object.published,
+    to: object.to,
+    cc: object.cc,
+    object: body,
   };
-  return { note, create };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { PUBLIC, audienceOf, buildDmAddressing, isAddressedOnlyToNamedActors, type FollowersOptions } from "./addressing";
+import { buildCreateOf } from "./direct-message";
 import { asArray, hasType, idOf, idsOf, isHttpUrl, isObject, stringOf, typesOf, type JsonObject } from "./values";
 
 // The AS2 envelopes of "Messaging Layer Security over ActivityPub" (the SWICG
@@ -130,7 +131,7 @@ export type MlsObjectInput = {
   generator?: { id: string; name: string };
 };
 
-function buildObject(kind: MlsKind, input: MlsObjectInput, addressing: { to: string[]; cc?: string[] }) {
+function buildObject<A extends { to: string[]; cc?: string[] }>(kind: MlsKind, input: MlsObjectInput, addressing: A) {
   const problem = mlsBytesProblem(kind, input.bytes);
   if (problem) throw new MlsEnvelopeError(problem);
   if (!isHttpUrl(input.id) || !isHttpUrl(input.attributedTo)) throw new MlsEnvelopeError(`A ${kind} needs an http(s) id and attributedTo.`);
@@ -166,17 +167,7 @@ export function buildKeyPackageObject(input: MlsObjectInput) {
 export function buildMlsMessage(input: MlsObjectInput & { kind: MlsMessageKind; recipients: string[] }, options?: FollowersOptions) {
   const addressing = buildDmAddressing(input.recipients, options);
   const object = buildObject(input.kind, input, addressing);
-  const { "@context": _context, ...objectBody } = object;
-  const create = {
-    "@context": MLS_OBJECT_CONTEXT,
-    id: `${input.id}/activity`,
-    type: "Create",
-    actor: input.attributedTo,
-    published: object.published,
-    ...addressing,
-    object: objectBody,
-  };
-  return { object, create };
+  return { object, create: buildCreateOf(object) };
 }
 
 /**
