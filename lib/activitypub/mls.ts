@@ -1,4 +1,5 @@
 import { PUBLIC, audienceOf, buildDmAddressing, isAddressedOnlyToNamedActors, type FollowersOptions } from "./addressing";
+import { bytesToBase64, decodeCanonicalBase64 } from "./base64";
 import { buildCreateOf } from "./direct-message";
 import { asArray, hasType, idOf, idsOf, isHttpUrl, isObject, stringOf, typesOf, type JsonObject } from "./values";
 
@@ -31,6 +32,27 @@ export const MLS_KINDS = Object.keys(MLS_WIREFORMATS) as MlsKind[];
 export type MlsMessageKind = Exclude<MlsKind, "KeyPackage">;
 const MLS_VERSION_10 = 1;
 
+/** RFC 9420's cipher suites, for the draft's `ciphersuite` property of a KeyPackage (its registry name). */
+const CIPHERSUITES: Record<number, string> = {
+  1: "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
+  2: "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
+  3: "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519",
+  4: "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448",
+  5: "MLS_256_DHKEMP521_AES256GCM_SHA512_P521",
+  6: "MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448",
+  7: "MLS_256_DHKEMP384_AES256GCM_SHA384_P384",
+};
+
+/**
+ * The cipher suite a KeyPackage's bytes name, when it is one of RFC 9420's:
+ * after the MLSMessage header come the KeyPackage's version and cipher_suite,
+ * two more uint16s. Read from the bytes, so the property cannot disagree.
+ */
+export function keyPackageCiphersuite(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 8 || ((bytes[4] << 8) | bytes[5]) !== MLS_VERSION_10) return undefined;
+  return CIPHERSUITES[(bytes[6] << 8) | bytes[7]];
+}
+
 /**
  * Largest MLSMessage carried: 256 KiB. A KeyPackage is under 1 KiB and a
  * Welcome with the ratchet tree grows by a few hundred bytes per member, so
@@ -58,41 +80,6 @@ export class MlsEnvelopeError extends Error {
     super(message);
     this.name = "MlsEnvelopeError";
   }
-}
-
-// ─── base64 ──────────────────────────────────────────────────────────────────
-// atob/btoa rather than Buffer, so the browser can use this module as it is.
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  // Chunks keep the spread under engines' argument-count limits.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-function binaryToBytes(binary: string): Uint8Array {
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/**
- * Only canonical standard base64 (RFC 4648 §4: `+` and `/`, `=` padding, no
- * whitespace, zero pad bits): the draft's `encoding` takes RFC 2045 values and
- * its base64 is that alphabet. URL-safe base64 (`-`, `_`) is refused with a
- * message saying so: one spelling per message keeps ids, dedup and signatures
- * over the JSON unambiguous, and a sender using the other alphabet learns why.
- */
-function decodeBase64(text: string): { ok: true; bytes: Uint8Array } | { ok: false; error: string } {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    if (/^[A-Za-z0-9_-]*={0,2}$/.test(text)) return { ok: false, error: "The content is URL-safe base64 (it has - or _); MLS objects use standard base64, with + and /." };
-    if (/^[A-Za-z0-9+/=\s]*$/.test(text)) return { ok: false, error: "The content has spaces or line breaks; base64 in an MLS object is one unbroken line." };
-    return { ok: false, error: "The content is not base64." };
-  }
-  if (text.length % 4 !== 0) return { ok: false, error: "The content's base64 lacks its = padding." };
-  const bytes = binaryToBytes(atob(text));
-  if (bytesToBase64(bytes) !== text) return { ok: false, error: "The content is not canonical base64 (its last character has stray bits)." };
-  return { ok: true, bytes };
 }
 
 // ─── checks shared by the builders and the reader ────────────────────────────
@@ -156,17 +143,25 @@ function buildObject<A extends { to: string[]; cc?: string[] }>(kind: MlsKind, i
  * owner must be able to fetch it, and it holds only public keys.
  */
 export function buildKeyPackageObject(input: MlsObjectInput) {
-  return buildObject("KeyPackage", input, { to: [PUBLIC] });
+  const ciphersuite = keyPackageCiphersuite(input.bytes);
+  return { ...buildObject("KeyPackage", input, { to: [PUBLIC] }), ...(ciphersuite ? { ciphersuite } : {}) };
 }
 
 /**
  * A Welcome, PrivateMessage, PublicMessage or GroupInfo and the Create that
  * delivers it, addressed only to the named actors on both (buildDmAddressing:
- * never Public, never a followers collection, never nobody — it throws).
+ * never Public, never a followers collection, never nobody — it throws). The
+ * draft says these SHOULD name their group's `conversation`, an
+ * OrderedCollection the server keeps in order, and MAY repeat it as `context`:
+ * both are set when one is given.
  */
-export function buildMlsMessage(input: MlsObjectInput & { kind: MlsMessageKind; recipients: string[] }, options?: FollowersOptions) {
+export function buildMlsMessage(
+  input: MlsObjectInput & { kind: MlsMessageKind; recipients: string[]; conversation?: string },
+  options?: FollowersOptions,
+) {
   const addressing = buildDmAddressing(input.recipients, options);
-  const object = buildObject(input.kind, input, addressing);
+  const thread = input.conversation ? { conversation: input.conversation, context: input.conversation } : {};
+  const object = { ...buildObject(input.kind, input, addressing), ...thread };
   return { object, create: buildCreateOf(object) };
 }
 
@@ -200,6 +195,10 @@ export type MlsEnvelope = {
   cc: string[];
   published?: string;
   summary?: string;
+  /** The group's ordered collection (the draft's `conversation`, else `context`). */
+  conversation?: string;
+  /** A KeyPackage's cipher suite, by its registry name. */
+  ciphersuite?: string;
   /** The wrapping Create, when one was read. */
   activity?: { id: string; actor: string };
 };
@@ -233,6 +232,13 @@ function encodingProblem(value: unknown): string | null {
   return `The encoding is ${shown(value)}, not "${MLS_ENCODING}".`;
 }
 
+/** A declared cipher suite must be a name, and the one the bytes carry when they carry one of RFC 9420's. */
+function ciphersuiteProblem(declared: unknown, bytes: Uint8Array): string | null {
+  const actual = keyPackageCiphersuite(bytes);
+  if (declared === undefined || (typeof declared === "string" && (actual === undefined || declared === actual))) return null;
+  return `The KeyPackage's ciphersuite is ${shown(declared)}, but its content uses ${actual ?? "another"}.`;
+}
+
 function readObject(object: JsonObject, activity: JsonObject | undefined, options: FollowersOptions | undefined): MlsReadResult {
   const kinds = mlsKindsOf(object);
   if (kinds.length === 0) return fail(`The object's type (${typesOf(object).join(", ").slice(0, 80) || "none"}) is not one of ${MLS_KINDS.join(", ")}.`);
@@ -245,9 +251,9 @@ function readObject(object: JsonObject, activity: JsonObject | undefined, option
   if (problem) return fail(problem);
   if (typeof object.content !== "string") return fail(`The ${kind} has no content (a base64 string).`);
   if (object.content.length > MAX_BASE64_LENGTH) return fail(`The content is over ${MAX_MLS_BYTES} bytes; an MLS object carries at most that.`);
-  const decoded = decodeBase64(object.content);
+  const decoded = decodeCanonicalBase64(object.content);
   if (!decoded.ok) return decoded;
-  const bytesProblem = mlsBytesProblem(kind, decoded.bytes);
+  const bytesProblem = mlsBytesProblem(kind, decoded.bytes) ?? (kind === "KeyPackage" ? ciphersuiteProblem(object.ciphersuite, decoded.bytes) : null);
   if (bytesProblem) return fail(bytesProblem);
   if (kind !== "KeyPackage" && !isAddressedOnlyToNamedActors(object, activity, options)) {
     return fail(`A ${kind} must be addressed only to named actors, never to the public or to followers.`);
@@ -263,6 +269,8 @@ function readObject(object: JsonObject, activity: JsonObject | undefined, option
     cc,
     published: stringOf(object.published),
     summary: stringOf(object.summary),
+    conversation: idOf(object.conversation) ?? idOf(object.context),
+    ciphersuite: kind === "KeyPackage" ? (keyPackageCiphersuite(decoded.bytes) ?? stringOf(object.ciphersuite)) : undefined,
   };
 }
 
