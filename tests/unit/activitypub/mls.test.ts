@@ -247,60 +247,43 @@ const THREE = ["https://other.example/user/example2", "https://third.example/use
 const PLACEHOLDER = "[base64-encoded MLSMessage]";
 const PM_SUMMARY = "This is an encrypted private message. See https://swicg.github.io/activitypub-e2ee/ for information about how to read messages like these.";
 
+/** The Terms section's example of a type: all alike but for these four properties. */
+const termsExample = (type: string, path: string, to: unknown, summary: string): Record<string, unknown> => ({
+  "@context": CONTEXT,
+  id: `https://example.com/users/alyssa/${path}`,
+  type,
+  attributedTo: "https://example.com/users/alyssa",
+  to,
+  mediaType: "message/mls",
+  encoding: "base64",
+  summary,
+  content: PLACEHOLDER,
+  generator: GENERATOR,
+});
+const ONE = "https://social.example/user/example1";
+const TERMS_KEY_PACKAGE = termsExample("KeyPackage", "keypackage/1", "as:Public", "This is a key package in MLS format.");
+const TERMS_WELCOME = termsExample("Welcome", "welcome/1", ONE, "This is a welcome packet in MLS format.");
+
 /** The object examples, each as the draft has it, and what kind of MLSMessage its placeholder stands for. */
 const DRAFT_OBJECTS: { name: string; carries: MlsKind; follows: boolean; json: Record<string, unknown> }[] = [
-  {
-    name: "PublicMessage (Terms)",
-    carries: "PublicMessage",
-    follows: true,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/publicmessage/1", type: "PublicMessage", attributedTo: "https://example.com/users/alyssa", to: TWO, mediaType: "message/mls", encoding: "base64", summary: "This is a public message in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
-  {
-    name: "PrivateMessage (Terms)",
-    carries: "PrivateMessage",
-    follows: true,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/privatemessage/1", type: "PrivateMessage", attributedTo: "https://example.com/users/alyssa", to: TWO, mediaType: "message/mls", encoding: "base64", summary: "This is a private message in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
-  {
-    name: "KeyPackage (Terms)",
-    carries: "KeyPackage",
-    follows: true,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/keypackage/1", type: "KeyPackage", attributedTo: "https://example.com/users/alyssa", to: "as:Public", mediaType: "message/mls", encoding: "base64", summary: "This is a key package in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
-  {
-    name: "GroupInfo (Terms)",
-    carries: "GroupInfo",
-    follows: true,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/groupinfo/1", type: "GroupInfo", attributedTo: "https://example.com/users/alyssa", to: "https://social.example/user/example1", mediaType: "message/mls", encoding: "base64", summary: "This is a group information packet in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
-  {
-    name: "Welcome (Terms)",
-    carries: "Welcome",
-    follows: true,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/welcome/1", type: "Welcome", attributedTo: "https://example.com/users/alyssa", to: "https://social.example/user/example1", mediaType: "message/mls", encoding: "base64", summary: "This is a welcome packet in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
+  { name: "PublicMessage (Terms)", carries: "PublicMessage", follows: true, json: termsExample("PublicMessage", "publicmessage/1", TWO, "This is a public message in MLS format.") },
+  { name: "PrivateMessage (Terms)", carries: "PrivateMessage", follows: true, json: termsExample("PrivateMessage", "privatemessage/1", TWO, "This is a private message in MLS format.") },
+  { name: "KeyPackage (Terms)", carries: "KeyPackage", follows: true, json: TERMS_KEY_PACKAGE },
+  { name: "GroupInfo (Terms)", carries: "GroupInfo", follows: true, json: termsExample("GroupInfo", "groupinfo/1", ONE, "This is a group information packet in MLS format.") },
+  { name: "Welcome (Terms)", carries: "Welcome", follows: true, json: TERMS_WELCOME },
   {
     name: "PrivateMessage with a conversation (Terms, conversation)",
     carries: "PrivateMessage",
     follows: true,
-    json: { "@context": CONTEXT, type: ["Object", "PrivateMessage"], id: "https://social.example/user/example1/privatemessage/1", attributedTo: "https://social.example/user/example1", to: THREE, summary: PM_SUMMARY, mediaType: "message/mls", encoding: "base64", content: "[base64-encoded private message object]", conversation: "https://social.example/user/example1/collections/18" },
+    json: { "@context": CONTEXT, type: ["Object", "PrivateMessage"], id: "https://social.example/user/example1/privatemessage/1", attributedTo: ONE, to: THREE, summary: PM_SUMMARY, mediaType: "message/mls", encoding: "base64", content: "[base64-encoded private message object]", conversation: "https://social.example/user/example1/collections/18" },
   },
-  {
-    name: "KeyPackage of the 11 Jun 2025 version, typed PrivateMessage (contradicted the prose; corrected since)",
-    carries: "KeyPackage",
-    follows: false,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/keypackage/1", type: "PrivateMessage", attributedTo: "https://example.com/users/alyssa", to: "as:Public", mediaType: "message/mls", encoding: "base64", summary: "This is a key package in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
-  {
-    name: "Welcome of the 11 Jun 2025 version, typed GroupInfo (contradicted the prose; corrected since)",
-    carries: "Welcome",
-    follows: false,
-    json: { "@context": CONTEXT, id: "https://example.com/users/alyssa/welcome/1", type: "GroupInfo", attributedTo: "https://example.com/users/alyssa", to: "https://social.example/user/example1", mediaType: "message/mls", encoding: "base64", summary: "This is a welcome packet in MLS format.", content: PLACEHOLDER, generator: GENERATOR },
-  },
+  // The 11 Jun 2025 version's examples were the same but for these types, which contradicted the prose.
+  { name: "KeyPackage of the 11 Jun 2025 version, typed PrivateMessage", carries: "KeyPackage", follows: false, json: { ...TERMS_KEY_PACKAGE, type: "PrivateMessage" } },
+  { name: "Welcome of the 11 Jun 2025 version, typed GroupInfo", carries: "Welcome", follows: false, json: { ...TERMS_WELCOME, type: "GroupInfo" } },
 ];
 
 /** The `ciphersuite` term's example: a KeyPackage that says it is for P-256. */
-const DRAFT_P256_KEY_PACKAGE = { "@context": CONTEXT, id: "https://example.com/users/alyssa/keypackage/1", type: "KeyPackage", attributedTo: "https://example.com/users/alyssa", to: "as:Public", mediaType: "message/mls", encoding: "base64", summary: "This is a key package in MLS format.", content: PLACEHOLDER, ciphersuite: "MLS_128_DHKEMP256_AES128GCM_SHA256_P256", generator: GENERATOR };
+const DRAFT_P256_KEY_PACKAGE = { ...TERMS_KEY_PACKAGE, ciphersuite: "MLS_128_DHKEMP256_AES128GCM_SHA256_P256" };
 
 /** The start of a KeyPackage MLSMessage for a cipher suite: header, then the KeyPackage's version (mls10) and cipher_suite. */
 const keyPackageFor = (suite: number) => headed("KeyPackage", new Uint8Array([0, 1, 0, suite, 9, 9, 9]));
