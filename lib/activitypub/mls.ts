@@ -234,9 +234,10 @@ function encodingProblem(value: unknown): string | null {
 
 /** A declared cipher suite must be a name, and the one the bytes carry when they carry one of RFC 9420's. */
 function ciphersuiteProblem(declared: unknown, bytes: Uint8Array): string | null {
+  if (declared === undefined) return null;
+  if (typeof declared !== "string") return `The KeyPackage's ciphersuite is ${shown(declared)}, not the name of a cipher suite.`;
   const actual = keyPackageCiphersuite(bytes);
-  if (declared === undefined || (typeof declared === "string" && (actual === undefined || declared === actual))) return null;
-  return `The KeyPackage's ciphersuite is ${shown(declared)}, but its content uses ${actual ?? "another"}.`;
+  return actual === undefined || declared === actual ? null : `The KeyPackage's ciphersuite is ${shown(declared)}, but its content uses ${actual}.`;
 }
 
 function readObject(object: JsonObject, activity: JsonObject | undefined, options: FollowersOptions | undefined): MlsReadResult {

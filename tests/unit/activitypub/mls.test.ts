@@ -341,6 +341,12 @@ describe("the draft's examples", () => {
       ok: false,
       error: 'The KeyPackage\'s ciphersuite is "MLS_128_DHKEMP256_AES128GCM_SHA256_P256", but its content uses MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519.',
     });
+    // A suite RFC 9420 does not list cannot be checked against the bytes, so the name is taken as given; a non-name is not.
+    expect(readMlsEnvelope({ ...DRAFT_P256_KEY_PACKAGE, content: bytesToBase64(keyPackageFor(77)) })).toMatchObject({ ok: true, ciphersuite: "MLS_128_DHKEMP256_AES128GCM_SHA256_P256" });
+    expect(readMlsEnvelope({ ...DRAFT_P256_KEY_PACKAGE, ciphersuite: [2], content: bytesToBase64(keyPackageFor(2)) })).toEqual({
+      ok: false,
+      error: "The KeyPackage's ciphersuite is a list, not the name of a cipher suite.",
+    });
   });
 
   it("keyPackages: the Key storage example (a Collection) and the term's example (its URL) follow the prose; the Context examples (a list) do not", () => {
