@@ -6,6 +6,7 @@ import { CLIENT_ADDRESS_HEADER, FRONT_SECRET_HEADER } from "../client-address";
 import { inboxRecipient } from "../federation/inbound/accept";
 import { AddressLimit, addressGroup } from "./address-limit";
 import { answerInbox } from "./inbox-answer";
+import { lingerThenClose } from "./linger";
 import { BodyBudget, readBody } from "./request-body";
 import { attachStreaming } from "./streaming-socket";
 import { routeHttpRequest } from "./tls-policy";
@@ -117,8 +118,8 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
  */
 function refuseWhileSending(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: object, extra: http.OutgoingHttpHeaders = {}): void {
   req.resume();
-  const linger = setTimeout(() => req.socket.destroy(), 5_000);
-  req.once("end", () => clearTimeout(linger)).once("close", () => clearTimeout(linger));
+  const linger = lingerThenClose(req.socket, 5_000);
+  req.once("end", linger.release);
   sendJson(res, status, body, { connection: "keep-alive", ...extra });
 }
 
@@ -129,7 +130,7 @@ function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse, lim
 /** A slow sender gets its answer and the connection is closed; what it still sends is dropped meanwhile. */
 function refuseSlow(req: http.IncomingMessage, res: http.ServerResponse, error: string): void {
   req.resume();
-  setTimeout(() => req.socket.destroy(), 2_000).unref();
+  lingerThenClose(req.socket, 2_000);
   sendJson(res, 408, { error });
 }
 
