@@ -39,7 +39,10 @@ function sendOnce(inst, urls, extra = []) {
 async function waitForPosts(peer, from, count, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (peer.inboxLog.length - from < count && Date.now() < deadline) await sleep(10);
-  return peer.inboxLog.slice(from).map((e) => performance.timeOrigin + e.at);
+  // Wall-clock times, as the sending process reports them (fanout-send.ts): timeOrigin is fixed
+  // at this process's start, and this VM's wall clock is slewed by seconds over a long run.
+  const offset = Date.now() - performance.now();
+  return peer.inboxLog.slice(from).map((e) => offset + e.at);
 }
 
 export async function runFanout(options = {}) {
