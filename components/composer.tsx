@@ -4,6 +4,8 @@ import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { replyAction } from "@/app/(owner)/messages/actions";
 import { AttachmentPicker, useAttachments } from "./attachment-picker";
+import { useE2ee } from "./e2ee/engine-context";
+import { useEncryptionChoice } from "./e2ee/encryption-choice";
 
 const MAX = 5000;
 
@@ -12,19 +14,58 @@ const MAX = 5000;
  * Under an older page of the thread (`showingNewest` false) a sent message
  * would land out of sight, so sending goes to the newest page.
  */
-export function Composer({ conversationId, disabled, showingNewest = true }: { conversationId: string; disabled?: boolean; showingNewest?: boolean }) {
+export function Composer({
+  conversationId,
+  disabled,
+  showingNewest = true,
+  participants = [],
+  encryptedThread = false,
+}: {
+  conversationId: string;
+  disabled?: boolean;
+  showingNewest?: boolean;
+  /** The other participants' actor URLs, for end-to-end encryption. */
+  participants?: string[];
+  /** The conversation already carries end-to-end encrypted messages: it stays encrypted. */
+  encryptedThread?: boolean;
+}) {
   const router = useRouter();
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const images = useAttachments();
+  const { engine, status, refresh } = useE2ee();
+  const choice = useEncryptionChoice(participants);
+  const [wantEncrypted, setWantEncrypted] = useState(true);
+  // An encrypted conversation is never answered in the clear by accident: without a usable device, sending waits.
+  const encrypt = encryptedThread || (choice.state === "available" && wantEncrypted);
 
   async function send() {
     if (busy || (!text.trim() && images.items.length === 0)) return;
     setBusy(true);
     setError(null);
     try {
+      if (encrypt) {
+        if (!engine || status.state !== "ready") {
+          setError(
+            choice.state === "unavailable"
+              ? `This conversation is end-to-end encrypted, but this browser cannot take part: ${choice.reason}`
+              : "This browser's encryption keys are still loading; try again in a moment.",
+          );
+          return;
+        }
+        if (images.items.length > 0) {
+          setError("Pictures cannot be sent end-to-end encrypted yet. Remove them to send the text.");
+          return;
+        }
+        await engine.sendText({ recipients: participants, text });
+        setText("");
+        await refresh();
+        if (showingNewest) router.refresh();
+        else router.push(`/messages/${conversationId}`);
+        return;
+      }
       const form = new FormData();
       form.set("conversationId", conversationId);
       form.set("text", text);
@@ -36,8 +77,8 @@ export function Composer({ conversationId, disabled, showingNewest = true }: { c
         if (showingNewest) router.refresh();
         else router.push(`/messages/${conversationId}`);
       } else setError(r.error);
-    } catch {
-      setError("Could not reach the server. Your message is still here; try again.");
+    } catch (err) {
+      setError(encrypt && err instanceof Error ? `Not sent: ${err.message} Your message is still here.` : "Could not reach the server. Your message is still here; try again.");
     } finally {
       setBusy(false);
       box.current?.focus();
@@ -57,7 +98,14 @@ export function Composer({ conversationId, disabled, showingNewest = true }: { c
           {error}
         </p>
       )}
-      <AttachmentPicker state={images} compact />
+      {!encryptedThread && choice.state === "available" && (
+        <label className="mb-2 flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={wantEncrypted} onChange={(e) => setWantEncrypted(e.target.checked)} className="h-4 w-4" />
+          End-to-end encrypt
+          <span className="text-stone-600 dark:text-stone-400">{wantEncrypted ? "— only your devices and theirs can read it" : "— off: their server's admins can read it"}</span>
+        </label>
+      )}
+      {!encrypt && <AttachmentPicker state={images} compact />}
       <div className="flex items-end gap-2">
         <label htmlFor="composer" className="sr-only">
           Write a message
@@ -76,7 +124,7 @@ export function Composer({ conversationId, disabled, showingNewest = true }: { c
           rows={Math.min(6, Math.max(1, text.split("\n").length))}
           maxLength={MAX}
           disabled={disabled}
-          placeholder={disabled ? "This account was deleted; you cannot reply." : "Write a message…"}
+          placeholder={disabled ? "This account was deleted; you cannot reply." : encrypt ? "Write an encrypted message…" : "Write a message…"}
           className="max-h-48 min-h-11 flex-1 resize-none rounded-xl border border-stone-300 bg-white px-3 py-2.5 text-base dark:border-stone-700 dark:bg-stone-950"
         />
         <button

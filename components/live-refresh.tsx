@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
+import { CHANGE_EVENT } from "./e2ee/engine-context";
 
 /**
  * Keeps the page current without reloading: the server sends "change" over
@@ -15,6 +16,8 @@ export function LiveRefresh({ unread }: { unread: number }) {
     const source = new EventSource("/api/events");
     let pending: ReturnType<typeof setTimeout> | undefined;
     source.addEventListener("change", () => {
+      // The encryption device (components/e2ee/engine-context.tsx) syncs on the same signal.
+      window.dispatchEvent(new Event(CHANGE_EVENT));
       // Several changes in a burst → one refresh.
       clearTimeout(pending);
       pending = setTimeout(() => router.refresh(), 150);

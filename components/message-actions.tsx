@@ -2,11 +2,20 @@
 
 import { useState } from "react";
 import { deleteMessageAction, editMessageAction, messageTextAction } from "@/app/(owner)/messages/actions";
-import { fail } from "@/lib/action-result";
+import { fail, type ActionResult } from "@/lib/action-result";
 import { useAction } from "./use-action";
 
+/** How a message is edited and deleted: by the server (a stored DM), or by this browser (an encrypted one). */
+export type MessageOps = {
+  text: (messageId: string) => Promise<ActionResult<string>>;
+  edit: (input: { messageId: string; text: string }) => Promise<ActionResult>;
+  remove: (messageId: string) => Promise<ActionResult>;
+};
+
+const SERVER_OPS: MessageOps = { text: messageTextAction, edit: editMessageAction, remove: deleteMessageAction };
+
 /** Edit (sends an Update) and delete with confirmation (sends a Delete) for the owner's own messages. */
-export function MessageActions({ messageId }: { messageId: string }) {
+export function MessageActions({ messageId, ops = SERVER_OPS }: { messageId: string; ops?: MessageOps }) {
   const [mode, setMode] = useState<"idle" | "edit" | "confirm">("idle");
   const [draft, setDraft] = useState("");
   const { busy, error, setBusy, setError, run: runAction } = useAction();
@@ -15,7 +24,7 @@ export function MessageActions({ messageId }: { messageId: string }) {
   async function startEdit() {
     setBusy(true);
     setError(null);
-    const r = await messageTextAction(messageId).catch(() => fail("Could not reach the server."));
+    const r = await ops.text(messageId).catch(() => fail("Could not reach the server."));
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setDraft(r.value);
@@ -28,7 +37,7 @@ export function MessageActions({ messageId }: { messageId: string }) {
         className="mt-1 flex w-full min-w-64 flex-col gap-1"
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() => editMessageAction({ messageId, text: draft }));
+          void run(() => ops.edit({ messageId, text: draft }));
         }}
       >
         <label htmlFor={`edit-${messageId}`} className="sr-only">
@@ -57,7 +66,7 @@ export function MessageActions({ messageId }: { messageId: string }) {
     return (
       <span className="inline-flex items-center gap-2" role="group" aria-label="Confirm delete">
         <span>Delete for everyone?</span>
-        <button type="button" disabled={busy} onClick={() => run(() => deleteMessageAction(messageId))} className="rounded bg-red-700 px-2 py-0.5 font-medium text-white">
+        <button type="button" disabled={busy} onClick={() => run(() => ops.remove(messageId))} className="rounded bg-red-700 px-2 py-0.5 font-medium text-white">
           Delete
         </button>
         <button type="button" onClick={() => setMode("idle")} className="rounded px-2 py-0.5 underline">

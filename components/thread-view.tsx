@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { MessageView, ThreadView } from "@/lib/domain/inbox";
 import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 import { Composer } from "./composer";
+import { ThreadEncryptionNote } from "./e2ee/thread-encryption";
 import { names, PAGE_LINK } from "./conversation-list";
 import { MessageBubble, type BubbleData } from "./message-bubble";
 import { GroupAvatar, personAvatar } from "./person-avatar";
@@ -41,6 +42,7 @@ function bubbleData(m: MessageView, group: boolean): BubbleData {
     edited: m.updated !== null,
     deliveries: mine ? m.deliveries : [],
     author: !mine && group && m.author ? personAvatar(m.author) : null,
+    encrypted: m.encrypted,
   };
 }
 
@@ -75,16 +77,20 @@ export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: 
         <ThreadMenu conversationId={thread.id} archived={thread.archived} />
       </header>
 
-      <details className="border-b border-stone-200 bg-stone-50 px-4 py-2 text-xs text-stone-700 dark:border-stone-800 dark:bg-stone-900/60 dark:text-stone-300">
-        <summary className="cursor-pointer select-none">
-          <span className="font-medium">Readable by:</span> you{others.length > 0 ? `, the admins of ${others.join(", ")}` : ""}
-        </summary>
-        <p className="mt-1 max-w-prose">
-          This conversation is stored on this server ({thread.readableBy[0]}), which you control, and on{" "}
-          {others.length > 0 ? others.join(", ") : "no other server"}. Whoever runs those servers can read it. It is not
-          end-to-end encrypted.
-        </p>
-      </details>
+      {thread.encrypted ? (
+        <ThreadEncryptionNote conversationId={thread.id} names={names(thread)} plaintextEarlier={thread.hasPlaintext ? others : []} />
+      ) : (
+        <details className="border-b border-stone-200 bg-stone-50 px-4 py-2 text-xs text-stone-700 dark:border-stone-800 dark:bg-stone-900/60 dark:text-stone-300">
+          <summary className="cursor-pointer select-none">
+            <span className="font-medium">Readable by:</span> you{others.length > 0 ? `, the admins of ${others.join(", ")}` : ""}
+          </summary>
+          <p className="mt-1 max-w-prose">
+            This conversation is stored on this server ({thread.readableBy[0]}), which you control, and on{" "}
+            {others.length > 0 ? others.join(", ") : "no other server"}. Whoever runs those servers can read it. It is not
+            end-to-end encrypted.
+          </p>
+        </details>
+      )}
 
       {thread.isRequest && <RequestActions conversationId={thread.id} people={thread.participants} />}
 
@@ -125,7 +131,13 @@ export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: 
         </div>
       </div>
 
-      <Composer conversationId={thread.id} disabled={thread.participants.some((p) => p.gone)} showingNewest={!thread.later} />
+      <Composer
+        conversationId={thread.id}
+        disabled={thread.participants.some((p) => p.gone)}
+        showingNewest={!thread.later}
+        participants={thread.participants.map((p) => p.id)}
+        encryptedThread={thread.encrypted}
+      />
       <p className="sr-only" aria-live="polite">
         {thread.later ? "Earlier messages: " : ""}
         {thread.messages.length} messages, last at <RelativeTime date={thread.messages.at(-1)?.published ?? now} now={now} />

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Avatar } from "@/components/avatar";
 import { Brand } from "@/components/brand";
+import { E2eeProvider } from "@/components/e2ee/engine-context";
 import { LiveRefresh } from "@/components/live-refresh";
 import { LogoutButton } from "@/components/logout-button";
 import { MainNav } from "@/components/main-nav";
@@ -9,6 +10,7 @@ import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { requestTabCounts } from "./tab-counts";
 import { handleFor } from "@/lib/domain/public-address";
+import { actorUrl } from "@/lib/federation/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -43,7 +45,8 @@ export default async function OwnerLayout({ children }: { children: React.ReactN
         </div>
       </header>
       <main id="main" className="mx-auto min-h-0 w-full max-w-6xl flex-1 overflow-y-auto">
-        {children}
+        {/* This browser's end-to-end encryption device: keys in IndexedDB, never on the server (docs/E2EE.md). */}
+        <E2eeProvider ownerActor={actorUrl(owner.username)}>{children}</E2eeProvider>
       </main>
       <LiveRefresh unread={counts.inboxUnread} />
       <ServiceWorker />

@@ -202,6 +202,8 @@ export type MessageView = {
   updated: Date | null;
   deleted: boolean;
   deliveries: DeliveryView[];
+  /** End-to-end encrypted: `html` is only a placeholder; the owner's browser decrypts it. */
+  encrypted: boolean;
 };
 
 export type ThreadView = {
@@ -212,6 +214,10 @@ export type ThreadView = {
   unread: number;
   /** The servers that hold a copy: this one and each participant's. */
   readableBy: string[];
+  /** MLS envelopes travel in this conversation: new messages are end-to-end encrypted (docs/E2EE.md). */
+  encrypted: boolean;
+  /** It also holds messages that were not end-to-end encrypted. */
+  hasPlaintext: boolean;
   /** The newest messages (at most THREAD_PAGE_SIZE, or the `limit` asked for), oldest first. */
   messages: MessageView[];
   /** There are older messages: pass this as `before` to get the page before these; null when these are all. */
@@ -239,6 +245,7 @@ type MessageRow = {
   published: Date | string;
   updated: Date | string | null;
   deletedAt: Date | string | null;
+  encrypted: number | bigint | boolean;
 };
 
 type DeliveryRow = {
@@ -337,7 +344,7 @@ export async function getThread(id: string, opts: { before?: string; around?: st
     anchor = target ? ((await pageEndAround(id, target, limit)) ?? undefined) : undefined;
   }
   const newestFirst = await db().$queryRawUnsafe<MessageRow[]>(
-    `SELECT "id", "direction", "authorId", "html", "text", "summary", "attachments", "published", "updated", "deletedAt"
+    `SELECT "id", "direction", "authorId", "html", "text", "summary", "attachments", "published", "updated", "deletedAt", "encrypted"
        FROM "Message"
       WHERE "conversationId" = ?${anchor ? ` AND ("published" < ? OR ("published" = ? AND "id" < ?))` : ""}
       ORDER BY "published" DESC, "id" DESC
@@ -380,6 +387,12 @@ export async function getThread(id: string, opts: { before?: string; around?: st
   const participants = c.participants.map((p) => map.get(p.actorId)!);
   const ownHost = new URL(env().origin).host;
   const servers = [ownHost, ...new Set(participants.map((p) => p.server))].filter((s, i, all) => all.indexOf(s) === i);
+  const [kinds] = await db().$queryRawUnsafe<{ encrypted: number | bigint; plaintext: number | bigint }[]>(
+    `SELECT EXISTS (SELECT 1 FROM "MlsEnvelope" WHERE "conversationId" = ?) AS "encrypted",
+            EXISTS (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "encrypted" = 0 AND "deletedAt" IS NULL) AS "plaintext"`,
+    id,
+    id,
+  );
   // A message goes to each person once; Update/Delete deliveries of the same message share its rows' view.
   return {
     id: c.id,
@@ -388,6 +401,8 @@ export async function getThread(id: string, opts: { before?: string; around?: st
     archived: c.archived,
     unread: c.unread,
     readableBy: servers,
+    encrypted: Boolean(Number(kinds.encrypted)),
+    hasPlaintext: Boolean(Number(kinds.plaintext)),
     earlier: more && page.length > 0 ? page[0].id : null,
     later: anchor !== undefined,
     newer,
@@ -405,6 +420,7 @@ export async function getThread(id: string, opts: { before?: string; around?: st
         published: m.published,
         updated: m.updated,
         deleted: m.deletedAt !== null,
+        encrypted: Boolean(Number(m.encrypted)),
         deliveries: [...latestPerRecipient.values()].map((d) => ({
           id: d.id,
           recipient: d.recipient ? (map.get(d.recipient) ?? toPerson(d.recipient)) : null,

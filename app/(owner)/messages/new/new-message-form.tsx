@@ -6,6 +6,9 @@ import { Avatar } from "@/components/avatar";
 import { Button } from "@/components/button";
 import { AttachmentPicker, useAttachments } from "@/components/attachment-picker";
 import { Notice } from "@/components/notice";
+import { useE2ee } from "@/components/e2ee/engine-context";
+import { EncryptionToggle } from "@/components/e2ee/encryption-toggle";
+import { useEncryptionChoice } from "@/components/e2ee/encryption-choice";
 import { resolveRecipientAction, sendNewMessageAction, type Recipient } from "../actions";
 
 export function NewMessageForm({ initialTo }: { initialTo: string }) {
@@ -18,6 +21,11 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
   const [sendError, setSendError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const images = useAttachments();
+  const { engine, refresh } = useE2ee();
+  const choice = useEncryptionChoice(recipients.map((r) => r.id));
+  // On by default whenever it is possible; the owner may turn it off.
+  const [wantEncrypted, setWantEncrypted] = useState(true);
+  const encrypt = choice.state === "available" && wantEncrypted;
 
   // The look-up in flight, so Enter, leaving the field and Send share one request for the same text.
   const pending = useRef<{ q: string; result: Promise<Recipient | null> } | null>(null);
@@ -77,6 +85,27 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         setSendError("Add at least one recipient: type their address in To.");
         return;
       }
+      let encrypted = encrypt;
+      if (to !== recipients) {
+        // A recipient found in this click was never checked: encrypt when all can
+        // (the default); otherwise stop once, so the notice is seen before the first message.
+        const answers = engine && wantEncrypted ? await engine.canEncrypt(to.map((r) => r.id)).catch(() => []) : [];
+        encrypted = answers.length === to.length && answers.every((a) => a.supported);
+        if (!encrypted && wantEncrypted) {
+          setSendError("This message cannot be end-to-end encrypted; the notice above says who will be able to read it. Press Send again to send it anyway.");
+          return;
+        }
+      }
+      if (encrypted && engine) {
+        if (images.items.length > 0) {
+          setSendError("Pictures cannot be sent end-to-end encrypted yet. Remove them, or turn encryption off to send them readable by the servers.");
+          return;
+        }
+        const sent = await engine.sendText({ recipients: to.map((r) => r.id), text });
+        await refresh();
+        router.push(`/messages/${sent.conversationId}`);
+        return;
+      }
       const form = new FormData();
       for (const r of to) form.append("to", r.id);
       form.set("text", text);
@@ -84,8 +113,10 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       const r = await sendNewMessageAction(form);
       if (r.ok) router.push(`/messages/${r.value}`);
       else setSendError(r.error);
-    } catch {
-      setSendError("Could not reach the server. Your message is still here; try again.");
+    } catch (err) {
+      setSendError(
+        encrypt && err instanceof Error ? `Not sent: ${err.message} Your message is still here.` : "Could not reach the server. Your message is still here; try again.",
+      );
     } finally {
       setSending(false);
     }
@@ -182,11 +213,18 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
           className="block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 dark:border-stone-700 dark:bg-stone-900"
         />
         <p className="mt-1 text-sm text-stone-600 dark:text-stone-400">
-          Plain text; links and @mentions become links. Only the people above (and their servers&apos; admins) can read it.
+          {encrypt
+            ? "Plain text. End-to-end encrypted: only your devices and theirs can read it, not any server."
+            : "Plain text; links and @mentions become links. Only the people above (and their servers' admins) can read it."}
         </p>
       </div>
 
-      <AttachmentPicker state={images} />
+      {recipients.length > 0 && <EncryptionToggle choice={choice} on={wantEncrypted} onChange={setWantEncrypted} servers={recipients.map((r) => r.server)} />}
+      {encrypt ? (
+        <p className="text-sm text-stone-600 dark:text-stone-400">Pictures cannot be sent end-to-end encrypted yet.</p>
+      ) : (
+        <AttachmentPicker state={images} />
+      )}
       {sendError && <Notice tone="error">{sendError}</Notice>}
       <Button type="submit" busy={sending} disabled={(recipients.length === 0 && !query.trim()) || (!text.trim() && images.items.length === 0)}>
         Send
