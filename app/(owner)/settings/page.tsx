@@ -16,6 +16,8 @@ import { choicesOf } from "@/lib/domain/browser-push";
 import { listBrowserSubscriptions } from "@/lib/domain/push-subscriptions";
 import { vapidKeys } from "@/lib/domain/vapid";
 import { NotificationSettings } from "./push-settings";
+import { EncryptionDevices } from "./encryption-devices";
+import { listDevices } from "@/lib/domain/mls-devices";
 import { AliasesForm, ApproveFollowersToggle, ProfileForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -34,7 +36,7 @@ function Section({ id, title, intro, children }: { id: string; title: string; in
 
 export default async function SettingsPage() {
   const owner = await requireOwner();
-  const [approve, aliases, sessions, tokens, pushDevices, pushShowText, vapid] = await Promise.all([
+  const [approve, aliases, sessions, tokens, pushDevices, pushShowText, vapid, e2eeDevices] = await Promise.all([
     getSetting("approveFollowers"),
     getSetting("alsoKnownAs"),
     currentSessionId().then(listSessions),
@@ -42,6 +44,7 @@ export default async function SettingsPage() {
     listBrowserSubscriptions(),
     getSetting("pushShowText"),
     vapidKeys(),
+    listDevices(),
   ]);
   const now = new Date();
   const handle = handleFor(owner.username, env().origin);
@@ -103,6 +106,13 @@ export default async function SettingsPage() {
           />
           <LogoutButton variant="secondary" label="Log out of this browser" />
         </div>
+      </Section>
+      <Section
+        id="e2ee-title"
+        title="End-to-end encryption"
+        intro="Each browser you use Moiety in keeps its own keys, which never reach this server. Encrypted messages can be read only on these devices. Remove one you no longer use, or that was lost: it will not be able to read new messages."
+      >
+        <EncryptionDevices devices={e2eeDevices} />
       </Section>
       <Section id="apps-title" title="Apps" intro="Apps you authorized to use your account through the Mastodon API, and tokens made with moiety token create. Revoking one refuses it at once.">
         <AppsList
