@@ -59,6 +59,9 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
               : `${hits.length} message${hits.length === 1 ? "" : "s"} found, newest first.`}
         </p>
       )}
+      <p className="mt-2 text-sm text-stone-600 dark:text-stone-400">
+        End-to-end encrypted messages are not searched: their text exists only in your browsers, never on this server.
+      </p>
       <ul className="mt-3 divide-y divide-stone-200 dark:divide-stone-800" aria-label="Results">
         {hits.map((h) => (
           <li key={h.messageId}>
