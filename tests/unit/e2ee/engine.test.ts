@@ -100,6 +100,16 @@ describe("Alice and Bob, one device each", () => {
     expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "three" });
   });
 
+  it("a message whose envelope names another author than its MLS sender is unreadable", async () => {
+    const { alice, bob } = await pair();
+    const carol = "https://c.example/users/carol";
+    await alice.sendText({ recipients: [BOB], text: "one" });
+    server.deliverIn = (_, envelopes) => envelopes.map((e) => ({ ...e, actorId: carol }));
+    await alice.sendText({ recipients: [BOB], text: "two" });
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toEqual({ state: "unreadable", reason: `The message was sent as ${ALICE} but delivered as from ${carol}.` });
+  });
+
   it("a Welcome delivered after its PrivateMessage still ends readable", async () => {
     const { alice, bob } = await pair();
     server.deliverIn = (_, envelopes) => [...envelopes].reverse();
