@@ -62,7 +62,18 @@ export async function sendText(
   saveGroup(before, group.meta, sealed.state);
   await ctx.vault.commit(before);
 
-  const sent = await ctx.transport.sendEnvelopes({ deviceId: device.deviceId, recipients: participants, envelopes });
+  let sent;
+  try {
+    sent = await ctx.transport.sendEnvelopes({ deviceId: device.deviceId, recipients: participants, envelopes });
+  } catch (error) {
+    // A group nobody received the Welcome for must not be reused: the next send makes a new one.
+    if (!known) {
+      await ctx.vault.commit(
+        new Batch().delete(R.group(group.meta.groupHex)).delete(R.groupState(group.meta.groupHex)).delete(R.peers(participants)).delete(R.outgoing(localId)),
+      );
+    }
+    throw error;
+  }
   const messageId = sent.messageIds[envelopes.length - 1];
   if (!messageId) throw new Error("The server did not make a message for the encrypted envelope.");
   const after = new Batch()

@@ -110,6 +110,22 @@ describe("Alice and Bob, one device each", () => {
     expect(await bob.messageView(lastMessageId(BOB))).toEqual({ state: "unreadable", reason: `The message was sent as ${ALICE} but delivered as from ${carol}.` });
   });
 
+  it("a first send the server refuses leaves no group behind; the next send starts afresh", async () => {
+    const bob = engine(BOB);
+    await bob.ensureDevice();
+    const transport = server.transportFor(ALICE);
+    const failing = { ...transport, sendEnvelopes: async () => Promise.reject(new Error("The server is unreachable.")) };
+    const store = createMemoryStore();
+    await createE2eeEngine({ transport, store, ownerActor: ALICE, deviceName: "x", now: () => clock }).ensureDevice();
+    const offline = createE2eeEngine({ transport: failing, store, ownerActor: ALICE, deviceName: "x", now: () => clock });
+    await expect(offline.sendText({ recipients: [BOB], text: "lost" })).rejects.toThrow("The server is unreachable.");
+    expect([...store.raw.keys()].filter((k) => /^(group|gstate|peers|out)\//.test(k))).toEqual([]);
+    const online = createE2eeEngine({ transport, store, ownerActor: ALICE, deviceName: "x", now: () => clock });
+    await online.sendText({ recipients: [BOB], text: "found" });
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "found" });
+  });
+
   it("a Welcome delivered after its PrivateMessage still ends readable", async () => {
     const { alice, bob } = await pair();
     server.deliverIn = (_, envelopes) => [...envelopes].reverse();
