@@ -1,0 +1,177 @@
+// The browser engine's public face (docs/E2EE.md, "Browser engine"): what the
+// UI calls. Every change runs under the store's lock; reads go straight to the
+// sealed records, which change only a whole envelope (or a whole send) at a
+// time, so a read during a sync never sees half of one.
+import type { EngineContext } from "./context";
+import { requireDevice } from "./context";
+import {
+  checkPeerKeyPackage,
+  createSignatureKey,
+  fingerprint as fingerprintOf,
+  fromBase64,
+  generateKeyPackages,
+  keyPackageRecord,
+  safetyNumber as safetyNumberOf,
+  type DeviceRecord,
+} from "./device";
+import { fingerprintsByActor, loadGroup } from "./groups";
+import { R, type GroupMeta, type MessageRecord } from "./records";
+import { changeMessage, participantsOf, sendText } from "./send";
+import type { E2eeStore } from "./store";
+import { suite } from "./suite";
+import { syncStream } from "./sync";
+import type { E2eeTransport } from "./transport-types";
+import { Batch, Vault } from "./vault";
+
+/** KeyPackages kept on the server: topped up to TARGET when fewer than LOW remain. */
+export const KEY_PACKAGES_TARGET = 10;
+export const KEY_PACKAGES_LOW = 5;
+
+export type MessageView =
+  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean }
+  | { state: "unreadable"; reason: string }
+  | { state: "unknown" };
+
+export type ConversationView = { encrypted: boolean; members: { actor: string; fingerprints: string[] }[]; keyChanged: boolean };
+
+export type E2eeEngine = {
+  ensureDevice(): Promise<{ removed: boolean; deviceId: string | null }>;
+  fingerprint(): Promise<string>;
+  safetyNumber(peerActor: string): Promise<string | null>;
+  canEncrypt(recipients: string[]): Promise<{ actor: string; supported: boolean; reason?: string }[]>;
+  sendText(input: { recipients: string[]; text: string; inReplyTo?: string }): Promise<{ conversationId: string; messageId: string }>;
+  editText(messageId: string, text: string): Promise<void>;
+  deleteMessage(messageId: string): Promise<void>;
+  sync(): Promise<{ processed: number }>;
+  messageView(messageId: string): Promise<MessageView>;
+  conversationView(conversationId: string): Promise<ConversationView>;
+  acknowledgeKeys(conversationId: string): Promise<void>;
+  wipe(): Promise<void>;
+};
+
+export type EngineOptions = {
+  transport: E2eeTransport;
+  store: E2eeStore;
+  ownerActor: string;
+  deviceName: string;
+  /** The clock, in ms; tests move it. */
+  now?: () => number;
+};
+
+async function publishKeyPackages(ctx: EngineContext, device: DeviceRecord, count: number): Promise<void> {
+  const fresh = await generateKeyPackages(device, count, ctx.now(), await suite());
+  const { keyPackageIds } = await ctx.transport.publishKeyPackages({ deviceId: device.deviceId, keyPackages: fresh.map((k) => k.content) });
+  const batch = new Batch();
+  keyPackageIds.forEach((id, i) => batch.put(R.keyPackage(id), keyPackageRecord(id, fresh[i])).put(R.keyPackageRef(fresh[i].ref), { serverId: id }));
+  await ctx.vault.commit(batch);
+}
+
+async function register(ctx: EngineContext): Promise<DeviceRecord> {
+  const impl = await suite();
+  const keys = await createSignatureKey(impl);
+  const draft = { actor: ctx.owner, name: ctx.deviceName, ...keys };
+  const fresh = await generateKeyPackages(draft, KEY_PACKAGES_TARGET, ctx.now(), impl);
+  const { deviceId, keyPackageIds } = await ctx.transport.registerDevice({ name: ctx.deviceName, signatureKey: keys.publicKey, keyPackages: fresh.map((k) => k.content) });
+  const device: DeviceRecord = { deviceId, ...draft };
+  const batch = new Batch().put(R.device, device);
+  keyPackageIds.forEach((id, i) => batch.put(R.keyPackage(id), keyPackageRecord(id, fresh[i])).put(R.keyPackageRef(fresh[i].ref), { serverId: id }));
+  await ctx.vault.commit(batch);
+  return device;
+}
+
+export function createE2eeEngine(options: EngineOptions): E2eeEngine {
+  const vault = new Vault(options.store);
+  const ctx: EngineContext = { transport: options.transport, vault, owner: options.ownerActor, deviceName: options.deviceName, now: options.now ?? (() => Date.now()) };
+  const locked = <T>(fn: () => Promise<T>) => options.store.lock(fn);
+
+  async function groupOfConversation(conversationId: string) {
+    const index = await vault.get<{ groupHex: string }>(R.conversation(conversationId));
+    return index ? loadGroup(vault, index.groupHex, ctx.owner) : null;
+  }
+
+  return {
+    ensureDevice: () =>
+      locked(async () => {
+        const device = await vault.get<DeviceRecord>(R.device);
+        if (!device) return { removed: false, deviceId: (await register(ctx)).deviceId };
+        const status = await ctx.transport.deviceStatus({ deviceId: device.deviceId });
+        if (!status.exists) {
+          // Removed in Settings: its keys must not stay in this browser.
+          await vault.wipe();
+          return { removed: true, deviceId: null };
+        }
+        if (status.keyPackages < KEY_PACKAGES_LOW) await publishKeyPackages(ctx, device, KEY_PACKAGES_TARGET - status.keyPackages);
+        return { removed: false, deviceId: device.deviceId };
+      }),
+
+    async fingerprint() {
+      return fingerprintOf(fromBase64((await requireDevice(ctx)).publicKey));
+    },
+
+    async safetyNumber(peerActor) {
+      const index = await vault.get<{ groupHex: string }>(R.peers([peerActor]));
+      const group = index && (await loadGroup(vault, index.groupHex, ctx.owner));
+      if (!group) return null;
+      const sides = (await fingerprintsByActor(group.state)).filter((s) => s.actor === peerActor || s.actor === ctx.owner);
+      return sides.length === 2 ? safetyNumberOf(sides) : null;
+    },
+
+    async canEncrypt(recipients) {
+      const device = await requireDevice(ctx);
+      const impl = await suite();
+      const found = await ctx.transport.keyPackagesOf({ deviceId: device.deviceId, actors: recipients });
+      return Promise.all(
+        recipients.map(async (actor) => {
+          const peer = found.find((p) => p.actor === actor);
+          if (!peer) return { actor, supported: false, reason: "The server said nothing about this actor." };
+          if (!peer.supported) return { actor, supported: false, reason: peer.reason };
+          let reason = "The server has no KeyPackage for this actor.";
+          for (const item of peer.keyPackages) {
+            const checked = await checkPeerKeyPackage(item.content, actor, ctx.now(), impl);
+            if (checked.ok) return { actor, supported: true };
+            reason = checked.reason;
+          }
+          return { actor, supported: false, reason };
+        }),
+      );
+    },
+
+    sendText: (input) =>
+      locked(async () => {
+        participantsOf(ctx.owner, input.recipients);
+        return sendText(ctx, await requireDevice(ctx), input);
+      }),
+
+    editText: (messageId, text) => locked(async () => changeMessage(ctx, await requireDevice(ctx), messageId, text)),
+
+    deleteMessage: (messageId) => locked(async () => changeMessage(ctx, await requireDevice(ctx), messageId, null)),
+
+    sync: () => locked(async () => syncStream(ctx, await requireDevice(ctx))),
+
+    async messageView(messageId) {
+      const record = await vault.get<MessageRecord>(R.message(messageId));
+      if (!record) return { state: "unknown" };
+      if (record.state === "unreadable") return record;
+      return { state: "ok", text: record.text, authorActor: record.authorActor, edited: record.edited, deleted: record.deleted };
+    },
+
+    async conversationView(conversationId) {
+      const group = await groupOfConversation(conversationId);
+      if (!group) return { encrypted: false, members: [], keyChanged: false };
+      const members = await fingerprintsByActor(group.state);
+      const keyChanged = members.some((m) => m.actor !== ctx.owner && (group.meta.acked[m.actor] ?? []).join() !== m.fingerprints.join());
+      return { encrypted: true, members, keyChanged };
+    },
+
+    acknowledgeKeys: (conversationId) =>
+      locked(async () => {
+        const group = await groupOfConversation(conversationId);
+        if (!group) return;
+        const acked: GroupMeta["acked"] = {};
+        for (const m of await fingerprintsByActor(group.state)) if (m.actor !== ctx.owner) acked[m.actor] = m.fingerprints;
+        await vault.commit(new Batch().put(R.group(group.meta.groupHex), { ...group.meta, acked }));
+      }),
+
+    wipe: () => locked(() => vault.wipe()),
+  };
+}

@@ -1,0 +1,270 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { createE2eeEngine, type E2eeEngine } from "@/lib/e2ee/engine";
+import { createMemoryStore } from "@/lib/e2ee/store-memory";
+import type { E2eeStore } from "@/lib/e2ee/store";
+import { FakeServer } from "./fake-server";
+
+// The engine end to end over real ts-mls and WebCrypto, with FakeServer
+// standing in for the owners' servers.
+
+const ALICE = "https://a.example/users/alice";
+const BOB = "https://b.example/users/bob";
+
+let server: FakeServer;
+let clock: number;
+
+function engine(actor: string, store: E2eeStore = createMemoryStore(), name = "browser"): E2eeEngine {
+  return createE2eeEngine({ transport: server.transportFor(actor), store, ownerActor: actor, deviceName: name, now: () => clock });
+}
+
+/** The messageId of the newest visible PrivateMessage in an owner's stream. */
+const lastMessageId = (actor: string) => server.owner(actor).stream.filter((e) => e.messageId).at(-1)!.messageId!;
+
+async function pair() {
+  const alice = engine(ALICE);
+  const bob = engine(BOB);
+  await alice.ensureDevice();
+  await bob.ensureDevice();
+  return { alice, bob };
+}
+
+beforeEach(() => {
+  server = new FakeServer();
+  clock = Date.now();
+});
+
+describe("Alice and Bob, one device each", () => {
+  it("first message, reply in the same group, edit, delete", async () => {
+    const { alice, bob } = await pair();
+    expect(await alice.canEncrypt([BOB, "https://c.example/users/carol"])).toEqual([
+      { actor: BOB, supported: true },
+      { actor: "https://c.example/users/carol", supported: false, reason: "This actor has no device set up for encrypted messages." },
+    ]);
+
+    const sent = await alice.sendText({ recipients: [BOB], text: "Hello <Bob>,\n\nsee you & soon" });
+    expect(await alice.messageView(sent.messageId)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false });
+    const bobFirst = lastMessageId(BOB);
+    expect(await bob.messageView(bobFirst)).toEqual({ state: "unknown" });
+    await bob.sync();
+    expect(await bob.messageView(bobFirst)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false });
+    // Bob's Welcome used up one of his KeyPackages, on the server too.
+    expect([...server.owner(BOB).devices.values()][0].keyPackages).toHaveLength(9);
+
+    const reply = await bob.sendText({ recipients: [ALICE], text: "Hi!" });
+    await alice.sync();
+    const aliceReply = lastMessageId(ALICE);
+    expect(await alice.messageView(aliceReply)).toMatchObject({ state: "ok", text: "Hi!", authorActor: BOB });
+    // One group: Bob replied in the one Alice made (one Welcome in all).
+    expect(server.owner(BOB).stream.filter((e) => e.kind === "Welcome")).toHaveLength(1);
+    const bobConversation = (await bob.conversationView(reply.conversationId));
+    expect(bobConversation.encrypted).toBe(true);
+    expect(bobConversation.members.map((m) => m.actor)).toEqual([ALICE, BOB]);
+    expect(bobConversation.keyChanged).toBe(false);
+    const aliceView = await alice.conversationView(sent.conversationId);
+    expect(aliceView.members).toEqual(bobConversation.members);
+    expect(aliceView.members.find((m) => m.actor === ALICE)!.fingerprints).toEqual([await alice.fingerprint()]);
+    expect(await alice.safetyNumber(BOB)).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(await alice.safetyNumber(BOB)).toBe(await bob.safetyNumber(ALICE));
+
+    await alice.editText(sent.messageId, "Hello Bob, see you later");
+    await bob.sync();
+    expect(await bob.messageView(bobFirst)).toMatchObject({ state: "ok", text: "Hello Bob, see you later", edited: true, deleted: false });
+    expect(await alice.messageView(sent.messageId)).toMatchObject({ text: "Hello Bob, see you later", edited: true });
+    await expect(alice.editText(aliceReply, "not mine")).rejects.toThrow("Only your own messages can be edited or deleted.");
+
+    await alice.deleteMessage(sent.messageId);
+    await bob.sync();
+    expect(await bob.messageView(bobFirst)).toMatchObject({ state: "ok", text: "", deleted: true });
+    expect(server.owner(BOB).hidden.has(bobFirst)).toBe(true);
+    expect(server.owner(ALICE).hidden.has(sent.messageId)).toBe(true);
+  });
+
+  it("a tampered PrivateMessage is unreadable with a reason and later messages still read", async () => {
+    const { alice, bob } = await pair();
+    await alice.sendText({ recipients: [BOB], text: "one" });
+    server.deliverIn = (_, envelopes) =>
+      envelopes.map((e) => {
+        if (e.kind !== "PrivateMessage") return e;
+        const bytes = Buffer.from(e.content, "base64");
+        bytes[bytes.length - 5] ^= 0x01;
+        return { ...e, content: bytes.toString("base64") };
+      });
+    await alice.sendText({ recipients: [BOB], text: "two" });
+    const tampered = lastMessageId(BOB);
+    server.deliverIn = (_, e) => e;
+    await alice.sendText({ recipients: [BOB], text: "three" });
+    await bob.sync();
+    const view = await bob.messageView(tampered);
+    expect(view.state).toBe("unreadable");
+    if (view.state === "unreadable") expect(view.reason).toMatch(/^This message could not be decrypted or did not verify/);
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "three" });
+  });
+
+  it("a message whose envelope names another author than its MLS sender is unreadable", async () => {
+    const { alice, bob } = await pair();
+    const carol = "https://c.example/users/carol";
+    await alice.sendText({ recipients: [BOB], text: "one" });
+    server.deliverIn = (_, envelopes) => envelopes.map((e) => ({ ...e, actorId: carol }));
+    await alice.sendText({ recipients: [BOB], text: "two" });
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toEqual({ state: "unreadable", reason: `The message was sent as ${ALICE} but delivered as from ${carol}.` });
+  });
+
+  it("a first send the server refuses leaves no group behind; the next send starts afresh", async () => {
+    const bob = engine(BOB);
+    await bob.ensureDevice();
+    const transport = server.transportFor(ALICE);
+    const failing = { ...transport, sendEnvelopes: async () => Promise.reject(new Error("The server is unreachable.")) };
+    const store = createMemoryStore();
+    await createE2eeEngine({ transport, store, ownerActor: ALICE, deviceName: "x", now: () => clock }).ensureDevice();
+    const offline = createE2eeEngine({ transport: failing, store, ownerActor: ALICE, deviceName: "x", now: () => clock });
+    await expect(offline.sendText({ recipients: [BOB], text: "lost" })).rejects.toThrow("The server is unreachable.");
+    expect([...store.raw.keys()].filter((k) => /^(group|gstate|peers|out)\//.test(k))).toEqual([]);
+    const online = createE2eeEngine({ transport, store, ownerActor: ALICE, deviceName: "x", now: () => clock });
+    await online.sendText({ recipients: [BOB], text: "found" });
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "found" });
+  });
+
+  it("a Welcome delivered after its PrivateMessage still ends readable", async () => {
+    const { alice, bob } = await pair();
+    server.deliverIn = (_, envelopes) => [...envelopes].reverse();
+    await alice.sendText({ recipients: [BOB], text: "out of order" });
+    server.deliverIn = (_, e) => e;
+    expect(server.owner(BOB).stream.map((e) => e.kind)).toEqual(["PrivateMessage", "Welcome"]);
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "out of order" });
+  });
+
+  it("state survives a new engine over the same store", async () => {
+    const { alice } = await pair();
+    const store = createMemoryStore();
+    const bob1 = engine(BOB, store);
+    await bob1.ensureDevice();
+    await alice.sendText({ recipients: [BOB], text: "before reload" });
+    await bob1.sync();
+    const bob2 = engine(BOB, store);
+    expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ text: "before reload" });
+    await alice.sendText({ recipients: [BOB], text: "after reload" });
+    await bob2.sync();
+    expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ text: "after reload" });
+    await bob2.sendText({ recipients: [ALICE], text: "from the reloaded page" });
+    await alice.sync();
+    expect(await alice.messageView(lastMessageId(ALICE))).toMatchObject({ text: "from the reloaded page" });
+  });
+
+  it("two engines over one store send at once without reusing a generation", async () => {
+    const alice = engine(ALICE);
+    await alice.ensureDevice();
+    const store = createMemoryStore();
+    const tab1 = engine(BOB, store);
+    const tab2 = engine(BOB, store);
+    await tab1.ensureDevice();
+    await alice.sendText({ recipients: [BOB], text: "start" });
+    await tab2.sync();
+    // Both tabs send from the group they share; the lock puts one after the other.
+    await Promise.all([tab1.sendText({ recipients: [ALICE], text: "tab one" }), tab2.sendText({ recipients: [ALICE], text: "tab two" })]);
+    expect(server.owner(BOB).stream.filter((e) => e.kind === "Welcome")).toHaveLength(1);
+    await alice.sync();
+    const incoming = server.owner(ALICE).stream.filter((e) => e.messageId && e.direction === "in");
+    const views = await Promise.all(incoming.map((e) => alice.messageView(e.messageId!)));
+    expect(views.map((v) => (v.state === "ok" ? v.text : v.state)).sort()).toEqual(["tab one", "tab two"]);
+  });
+});
+
+describe("more devices", () => {
+  it("Alice's second device reads what she sent and what Bob sent", async () => {
+    const { alice, bob } = await pair();
+    const alice2 = engine(ALICE, createMemoryStore(), "laptop");
+    await alice2.ensureDevice();
+    const sent = await alice.sendText({ recipients: [BOB], text: "from phone" });
+    await bob.sync();
+    await bob.sendText({ recipients: [ALICE], text: "to both" });
+    await alice2.sync();
+    expect(await alice2.messageView(sent.messageId)).toMatchObject({ state: "ok", text: "from phone", authorActor: ALICE });
+    expect(await alice2.messageView(lastMessageId(ALICE))).toMatchObject({ state: "ok", text: "to both", authorActor: BOB });
+    // The first device skips its own envelopes and reads Bob's.
+    await alice.sync();
+    expect(await alice.messageView(lastMessageId(ALICE))).toMatchObject({ text: "to both" });
+  });
+
+  it("Bob's new device is added by Alice's creator device and reads what follows", async () => {
+    const { alice, bob } = await pair();
+    const before = await alice.sendText({ recipients: [BOB], text: "before the new device" });
+    await bob.sync();
+    const bobBefore = lastMessageId(BOB);
+    const bob2 = engine(BOB, createMemoryStore(), "tablet");
+    await bob2.ensureDevice();
+
+    await alice.sync(); // within 10 minutes of making the group: no lookup yet
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(0);
+    clock += 11 * 60 * 1000;
+    await alice.sync();
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(1);
+    expect((await alice.conversationView(before.conversationId)).keyChanged).toBe(true);
+    await alice.acknowledgeKeys(before.conversationId);
+    expect((await alice.conversationView(before.conversationId)).keyChanged).toBe(false);
+    await alice.sync(); // throttled: no second commit
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(1);
+
+    await alice.sendText({ recipients: [BOB], text: "after the new device" });
+    await bob.sync();
+    await bob2.sync();
+    const after = lastMessageId(BOB);
+    expect(await bob.messageView(after)).toMatchObject({ state: "ok", text: "after the new device" });
+    expect(await bob2.messageView(after)).toMatchObject({ state: "ok", text: "after the new device" });
+    expect(["unknown", "unreadable"]).toContain((await bob2.messageView(bobBefore)).state);
+    const bobConversation = server.owner(BOB).stream[0].conversationId;
+    expect((await bob2.conversationView(bobConversation)).members.find((m) => m.actor === BOB)!.fingerprints).toHaveLength(2);
+    // Bob's first device replies; both of Alice's views and Bob's tablet read it.
+    await bob.sendText({ recipients: [ALICE], text: "tablet joined" });
+    await bob2.sync();
+    await alice.sync();
+    expect(await alice.messageView(lastMessageId(ALICE))).toMatchObject({ text: "tablet joined" });
+    expect(await bob2.messageView(server.owner(BOB).stream.filter((e) => e.messageId).at(-1)!.messageId!)).toMatchObject({ text: "tablet joined" });
+  });
+});
+
+describe("devices and KeyPackages", () => {
+  it("a KeyPackage whose credential names another actor is refused", async () => {
+    const { alice } = await pair();
+    const mallory = "https://m.example/users/mallory";
+    // Mallory's server hands out Bob's KeyPackages as Mallory's.
+    const bobKeys = [...server.owner(BOB).devices.values()][0];
+    server.owner(mallory).devices.set("dev-m", { ...bobKeys, id: "dev-m" });
+    const [check] = await alice.canEncrypt([mallory]);
+    expect(check).toEqual({ actor: mallory, supported: false, reason: `The KeyPackage's credential names ${BOB}, not ${mallory}.` });
+    await expect(alice.sendText({ recipients: [mallory], text: "hi" })).rejects.toThrow(`Cannot encrypt for ${mallory} (The KeyPackage's credential names ${BOB}, not ${mallory}.).`);
+  });
+
+  it("KeyPackages are topped up to 10 when fewer than 5 remain", async () => {
+    const { bob } = await pair();
+    const device = [...server.owner(BOB).devices.values()][0];
+    device.keyPackages = device.keyPackages.slice(0, 4);
+    await bob.ensureDevice();
+    expect(device.keyPackages).toHaveLength(10);
+  });
+
+  it("a device removed on the server is wiped and says so", async () => {
+    const store = createMemoryStore();
+    const { alice } = await pair();
+    const bob = engine(BOB, store);
+    const { deviceId } = await bob.ensureDevice();
+    await alice.sendText({ recipients: [BOB], text: "secret" });
+    await bob.sync();
+    expect(store.raw.size).toBeGreaterThan(5);
+    server.removeDevice(BOB, deviceId!);
+    expect(await bob.ensureDevice()).toEqual({ removed: true, deviceId: null });
+    expect(store.raw.size).toBe(0);
+    await expect(bob.fingerprint()).rejects.toThrow("This browser is not set up for encrypted messages yet");
+  });
+
+  it("a record changed at rest fails to open, in plain words", async () => {
+    const store = createMemoryStore();
+    const bob = engine(BOB, store);
+    await bob.ensureDevice();
+    const sealed = store.raw.get("device") as Uint8Array;
+    sealed[20] ^= 0xff;
+    await expect(bob.fingerprint()).rejects.toThrow('The stored record "device" does not open with this browser\'s key: it was changed or damaged outside Moiety.');
+  });
+});
