@@ -14,7 +14,7 @@ async function value<T>(call: Promise<ActionResult<T>>): Promise<T> {
     throw new Error("Could not reach your Moiety server. Check your connection and try again.");
   }
   if (!r.ok) throw new Error(r.error);
-  return r.value;
+  return r.value as T;
 }
 
 export function actionTransport(): E2eeTransport {

@@ -1,7 +1,7 @@
 import type { E2eeStatus } from "./engine-context";
 import { actionTransport } from "./action-transport";
 import { createE2eeEngine, type E2eeEngine } from "@/lib/e2ee/engine";
-import { openIdbStore } from "@/lib/e2ee/store-idb";
+import { createIndexedDbStore } from "@/lib/e2ee/store-idb";
 
 // Loaded with import() from engine-context.tsx, so ts-mls and the engine are a
 // separate chunk that only the owner's pages fetch, after they are interactive.
@@ -31,7 +31,7 @@ export function deviceName(ua: string): string {
 export async function loadEngine(ownerActor: string): Promise<{ ok: true; engine: LoadedEngine } | { ok: false; status: E2eeStatus }> {
   const reason = await missing();
   if (reason) return { ok: false, status: { state: "unsupported", reason } };
-  const store = await openIdbStore(`moiety-e2ee:${ownerActor}`);
+  const store = await createIndexedDbStore(`moiety-e2ee:${ownerActor}`);
   const engine = createE2eeEngine({ transport: actionTransport(), store, ownerActor, deviceName: deviceName(navigator.userAgent) });
   return { ok: true, engine };
 }

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { useE2ee } from "./engine-context";
 
 type Person = { actor: string; name: string; handle: string };
-type Row = { person: Person; number: string };
+type Row = { person: Person; number: string | null };
 
 /** The safety number with each person, from this browser's view of both sides' devices. */
 export function SafetyNumbers({ people }: { people: Person[] }) {
@@ -39,9 +39,15 @@ export function SafetyNumbers({ people }: { people: Person[] }) {
           <h2 className="font-medium">
             {person.name} <span className="text-sm text-stone-600 dark:text-stone-400">{person.handle}</span>
           </h2>
-          <p className="mt-3 grid grid-cols-4 gap-x-4 gap-y-1 font-mono text-lg tracking-wider" data-safety-number={number}>
-            {number.match(/\d{1,5}/g)?.map((g, i) => <span key={i}>{g}</span>)}
-          </p>
+          {number ? (
+            <p className="mt-3 grid grid-cols-4 gap-x-4 gap-y-1 font-mono text-lg tracking-wider" data-safety-number={number.replace(/ /g, "")}>
+              {number.split(" ").map((g, i) => (
+                <span key={i}>{g}</span>
+              ))}
+            </p>
+          ) : (
+            <p className="mt-2 text-sm">No end-to-end encrypted conversation with {person.name} on this device yet, so there is no number to compare.</p>
+          )}
         </section>
       ))}
       {mine && (
