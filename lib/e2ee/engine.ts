@@ -15,6 +15,7 @@ import {
   type DeviceRecord,
 } from "./device";
 import { fingerprintsByActor, loadGroup } from "./groups";
+import { addNewDevices } from "./membership";
 import { R, type GroupMeta, type MessageRecord } from "./records";
 import { changeMessage, participantsOf, sendText } from "./send";
 import type { E2eeStore } from "./store";
@@ -46,6 +47,12 @@ export type E2eeEngine = {
   messageView(messageId: string): Promise<MessageView>;
   conversationView(conversationId: string): Promise<ConversationView>;
   acknowledgeKeys(conversationId: string): Promise<void>;
+  /**
+   * When this device created the conversation's group and last looked more than
+   * `minAgeMs` ago: add the participants' devices that appeared since (0 = now;
+   * the safety-number screen does, so the numbers it shows are current).
+   */
+  checkDevices(conversationId: string, minAgeMs: number): Promise<void>;
   wipe(): Promise<void>;
 };
 
@@ -170,6 +177,12 @@ export function createE2eeEngine(options: EngineOptions): E2eeEngine {
         const acked: GroupMeta["acked"] = {};
         for (const m of await fingerprintsByActor(group.state)) if (m.actor !== ctx.owner) acked[m.actor] = m.fingerprints;
         await vault.commit(new Batch().put(R.group(group.meta.groupHex), { ...group.meta, acked }));
+      }),
+
+    checkDevices: (conversationId, minAgeMs) =>
+      locked(async () => {
+        const group = await groupOfConversation(conversationId);
+        if (group?.meta.creator) await addNewDevices(ctx, await requireDevice(ctx), [group.meta], minAgeMs);
       }),
 
     wipe: () => locked(() => vault.wipe()),

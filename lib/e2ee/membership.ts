@@ -67,7 +67,7 @@ export async function newGroup(ctx: EngineContext, device: DeviceRecord, partici
   const groupId = globalThis.crypto.getRandomValues(new Uint8Array(16));
   const config = clientConfigFor([...participants, ctx.owner]);
   const created = await createGroup(groupId, own.publicPackage, own.privatePackage, [], impl, config);
-  // Always the tree in the Welcome: the draft has no other way to carry it (/work/shared notes, pitfall 1).
+  // Always the tree in the Welcome: the draft has no other way to carry it (docs/E2EE.md).
   const commit = await createCommit({ state: created, cipherSuite: impl }, { extraProposals: adds(picked.keyPackages), ratchetTreeExtension: true });
   if (!commit.welcome) throw new Error("The new group has no Welcome to send.");
   const meta: GroupMeta = {
@@ -82,14 +82,14 @@ export async function newGroup(ctx: EngineContext, device: DeviceRecord, partici
 }
 
 /**
- * For each group this device created and has not checked for 10 minutes: add
+ * For each group this device created and has not checked for `minAgeMs` (10 minutes on a sync): add
  * the devices of its actors that are not members yet, in one commit sent as a
  * PublicMessage to everyone plus a Welcome. The state is saved before sending.
  */
-export async function addNewDevices(ctx: EngineContext, device: DeviceRecord, metas: GroupMeta[]): Promise<void> {
+export async function addNewDevices(ctx: EngineContext, device: DeviceRecord, metas: GroupMeta[], minAgeMs = DEVICE_CHECK_MS): Promise<void> {
   const impl = await suite();
   for (const candidate of metas) {
-    if (!candidate.creator || ctx.now() - candidate.lastDeviceCheck < DEVICE_CHECK_MS) continue;
+    if (!candidate.creator || ctx.now() - candidate.lastDeviceCheck < minAgeMs) continue;
     const group = await loadGroup(ctx.vault, candidate.groupHex, ctx.owner);
     if (!group) continue;
     const inGroup = new Set(membersOf(group.state).map((m) => m.signatureKey));

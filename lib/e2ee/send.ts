@@ -1,7 +1,7 @@
 // Sending (docs/E2EE.md, "Application data" and "Own messages"): a new message
 // in the conversation's group (made on first use), an edit or a delete of one
 // of the owner's messages. The new group state and the plaintext are saved
-// BEFORE the envelopes leave (/work/shared notes, pitfall 3: two sends from one
+// BEFORE the envelopes leave (two sends from one
 // state reuse a generation); the server's ids are recorded after.
 import { createApplicationMessage, encodeMlsMessage, type ClientState } from "ts-mls";
 import { bytesToBase64 } from "@/lib/activitypub/base64";

@@ -1,7 +1,7 @@
 // The one MLS configuration this engine uses (docs/E2EE.md, "Choices"): suite 1
 // only, basic credentials naming the owner's actor URL, 30-day KeyPackage
 // lifetimes checked on use, and an authentication service that knows which
-// actors may be in a group. /work/shared notes: ts-mls's defaults accept any
+// actors may be in a group. ts-mls 1.6.4's defaults accept any
 // credential, advertise every suite and never check lifetimes.
 import {
   defaultCapabilities,

@@ -226,6 +226,24 @@ describe("more devices", () => {
 });
 
 describe("devices and KeyPackages", () => {
+  it("checkDevices adds a new device at once when asked, and only from the creator", async () => {
+    const { alice, bob } = await pair();
+    const sent = await alice.sendText({ recipients: [BOB], text: "hi" });
+    await bob.sync();
+    const bobConversation = server.owner(BOB).stream[0].conversationId;
+    const bob2 = engine(BOB, createMemoryStore(), "phone");
+    await bob2.ensureDevice();
+    await bob.checkDevices(bobConversation, 0); // Bob did not create the group: no commit from him
+    expect(server.owner(BOB).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(0);
+    await alice.checkDevices(sent.conversationId, 60_000); // made seconds ago: not yet
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(0);
+    await alice.checkDevices(sent.conversationId, 0);
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(1);
+    await alice.sendText({ recipients: [BOB], text: "for both of Bob's devices" });
+    await bob2.sync();
+    expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "for both of Bob's devices" });
+  });
+
   it("a KeyPackage whose credential names another actor is refused", async () => {
     const { alice } = await pair();
     const mallory = "https://m.example/users/mallory";
