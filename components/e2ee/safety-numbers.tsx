@@ -7,7 +7,7 @@ type Person = { actor: string; name: string; handle: string };
 type Row = { person: Person; number: string | null };
 
 /** The safety number with each person, from this browser's view of both sides' devices. */
-export function SafetyNumbers({ people }: { people: Person[] }) {
+export function SafetyNumbers({ conversationId, people }: { conversationId: string; people: Person[] }) {
   const { engine, status, version } = useE2ee();
   const [mine, setMine] = useState<string | null>(null);
   const [rows, setRows] = useState<Row[] | null>(null);
@@ -16,6 +16,8 @@ export function SafetyNumbers({ people }: { people: Person[] }) {
     if (!engine || status.state !== "ready") return;
     let live = true;
     (async () => {
+      // The numbers must cover every device there is now: devices that appeared are added first.
+      await engine.checkDevices(conversationId, 0);
       const fp = await engine.fingerprint();
       const list = await Promise.all(people.map(async (person) => ({ person, number: await engine.safetyNumber(person.actor) })));
       if (live) {
@@ -26,7 +28,8 @@ export function SafetyNumbers({ people }: { people: Person[] }) {
     return () => {
       live = false;
     };
-  }, [engine, status, version, people]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `people` is new on every render; the conversation names them
+  }, [engine, status, conversationId]);
 
   if (status.state === "unsupported") return <p role="alert">This browser cannot use end-to-end encryption: {status.reason}</p>;
   if (status.state === "removed") return <p role="alert">This browser was removed from your devices. Reload to set it up again.</p>;

@@ -16,9 +16,14 @@ export function ThreadEncryptionNote({ conversationId, names, plaintextEarlier }
   useEffect(() => {
     if (!engine) return;
     let live = true;
-    void Promise.resolve(engine.conversationView(conversationId)).then((v) => {
-      if (live) setView(v);
-    });
+    // Opening the conversation is when its creator device looks for devices added since (at most once a minute).
+    void engine
+      .checkDevices(conversationId, 60_000)
+      .catch(() => undefined)
+      .then(() => engine.conversationView(conversationId))
+      .then((v) => {
+        if (live) setView(v);
+      });
     return () => {
       live = false;
     };

@@ -27,7 +27,7 @@ export default async function SafetyPage({ params }: { params: Promise<{ id: str
         Meet or call {names(thread)} and check that you both see the same number. If it matches, only your devices and theirs can
         read this conversation: no server added a device of its own. The number changes when either of you adds or removes a device.
       </p>
-      <SafetyNumbers people={thread.participants.map((p) => ({ actor: p.id, name: p.name, handle: p.handle }))} />
+      <SafetyNumbers conversationId={id} people={thread.participants.map((p) => ({ actor: p.id, name: p.name, handle: p.handle }))} />
     </div>
   );
 }
