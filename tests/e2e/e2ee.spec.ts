@@ -136,7 +136,14 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   // A second device for Bob joins and reads what is sent after it joined.
   const b2 = await loggedIn(browser, bob);
   await eventually(async () => devices(bob) === 2, "Bob's second browser registered");
-  await a.goBack();
+  // Alice's screen adds the devices that appeared: the number changes, and the thread says Bob's devices changed.
+  await a.reload();
+  await expect(a.locator("[data-safety-number]").first()).not.toHaveAttribute("data-safety-number", aNumber!);
+  await a.getByRole("link", { name: "Back to the conversation" }).click();
+  await expect(a.getByText("Bob's devices changed since you last compared safety numbers")).toBeVisible();
+  await shot(a, "e2ee-key-changed");
+  await a.getByRole("button", { name: "Dismiss" }).click();
+  await expect(a.getByText("devices changed")).toHaveCount(0);
   await a.getByLabel("Write a message").fill("Welcome to your new phone, Bob");
   await a.getByLabel("Write a message").press("Enter");
   await expect(aThread.getByText("Welcome to your new phone, Bob")).toBeVisible();
