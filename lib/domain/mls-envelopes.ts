@@ -129,7 +129,8 @@ export async function envelopeStream(input: { after: number; limit?: number }): 
     actorId: r.actorId,
     senderDevice: r.senderDevice,
     conversationId: r.conversationId,
-    participants: (byConversation.get(r.conversationId) ?? []).sort(),
+    // A copy each: a device may change one envelope's list without touching another's.
+    participants: [...(byConversation.get(r.conversationId) ?? [])].sort(),
     messageId: r.messageId,
     content: r.content,
     published: r.createdAt.toISOString(),
