@@ -169,6 +169,8 @@ async function ownMessage(messageId: string) {
   const msg = await db().message.findUnique({ where: { id: messageId }, include: { conversation: { include: { participants: true } } } });
   if (!msg || msg.direction !== "out") throw new SendError(`No message of yours with id ${messageId}.`);
   if (msg.deletedAt) throw new SendError("That message was deleted.");
+  // Its edit or delete is an MLS message only the browser holding the keys can make (docs/E2EE.md).
+  if (msg.encrypted) throw new SendError("An end-to-end encrypted message can only be edited or deleted from a browser that holds your keys.");
   const recipients = (await Promise.all(msg.conversation.participants.map((p) => getRemoteActor(p.actorId)))).filter(
     (a): a is RemoteActor => a !== null && !a.gone,
   );
