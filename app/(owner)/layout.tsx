@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Avatar } from "@/components/avatar";
 import { Brand } from "@/components/brand";
+import { E2eeReady } from "@/components/e2ee-ready";
 import { LiveRefresh } from "@/components/live-refresh";
 import { LogoutButton } from "@/components/logout-button";
 import { MainNav } from "@/components/main-nav";
@@ -47,6 +48,7 @@ export default async function OwnerLayout({ children }: { children: React.ReactN
       </main>
       <LiveRefresh unread={counts.inboxUnread} />
       <ServiceWorker />
+      <E2eeReady />
     </div>
   );
 }
