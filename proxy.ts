@@ -7,6 +7,7 @@ import { authorizationServerMetadata } from "@/lib/api/oauth";
 import { env } from "@/lib/env";
 import { federation } from "@/lib/federation/federation";
 import { hostMeta } from "@/lib/federation/host-meta";
+import { mlsResponse, withKeyPackagesProperty } from "@/lib/federation/mls-routes";
 import { nodeInfo20, nodeInfoLinks } from "@/lib/federation/nodeinfo";
 
 // Every request but static assets passes here. ActivityPub and discovery
@@ -73,12 +74,15 @@ export async function proxy(request: NextRequest) {
   if (request.method === "POST" && INBOX_PATH.test(pathname)) {
     return NextResponse.json({ error: "Inboxes are answered by moiety serve's front server." }, { status: 404 });
   }
+  // End-to-end encryption's KeyPackages and envelopes (Fedify dispatches only its own vocabulary).
+  const mls = await mlsResponse(request);
+  if (mls) return mls;
   const response = await federation().fetch(request, {
     contextData: undefined,
     onNotFound: () => page(request),
     onNotAcceptable: () => page(request),
   });
-  return jsonErrors(response);
+  return jsonErrors(await withKeyPackagesProperty(request, response));
 }
 
 const INBOX_PATH = /(^|\/)inbox\/?$/;

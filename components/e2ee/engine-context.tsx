@@ -2,6 +2,7 @@
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { LoadedEngine } from "./engine-loader";
+import { e2eeTransport } from "./transport";
 
 // The owner's MLS device in this browser (lib/e2ee), shared by every part of
 // the owner's pages that shows or sends encrypted messages. The engine and
@@ -70,7 +71,7 @@ export function E2eeProvider({ ownerActor, children }: { ownerActor: string; chi
     let onChange: (() => void) | null = null;
     (async () => {
       const { loadEngine } = await import("./engine-loader");
-      const loaded = await loadEngine(ownerActor);
+      const loaded = await loadEngine(ownerActor, e2eeTransport());
       if (cancelled) return;
       if (!loaded.ok) {
         setStatus(loaded.status);

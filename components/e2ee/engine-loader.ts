@@ -1,5 +1,5 @@
+import type { E2eeTransport } from "@/lib/e2ee/transport-types";
 import type { E2eeStatus } from "./engine-context";
-import { actionTransport } from "./action-transport";
 import { createE2eeEngine, type E2eeEngine } from "@/lib/e2ee/engine";
 import { createIndexedDbStore } from "@/lib/e2ee/store-idb";
 
@@ -28,10 +28,10 @@ export function deviceName(ua: string): string {
   return os ? `${browser} on ${os}` : browser;
 }
 
-export async function loadEngine(ownerActor: string): Promise<{ ok: true; engine: LoadedEngine } | { ok: false; status: E2eeStatus }> {
+export async function loadEngine(ownerActor: string, transport: E2eeTransport): Promise<{ ok: true; engine: LoadedEngine } | { ok: false; status: E2eeStatus }> {
   const reason = await missing();
   if (reason) return { ok: false, status: { state: "unsupported", reason } };
   const store = await createIndexedDbStore(`moiety-e2ee:${ownerActor}`);
-  const engine = createE2eeEngine({ transport: actionTransport(), store, ownerActor, deviceName: deviceName(navigator.userAgent) });
+  const engine = createE2eeEngine({ transport, store, ownerActor, deviceName: deviceName(navigator.userAgent) });
   return { ok: true, engine };
 }

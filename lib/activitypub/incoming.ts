@@ -10,6 +10,7 @@
 
 import { isDirectMessage } from "./addressing";
 import { extractDmContent, type DmAttachment } from "./content";
+import { MLS_CONTEXT } from "./mls";
 import { participantsOf, threadRefs, type ThreadRef } from "./conversation";
 import { idsOf, isHttpUrl, isObject, type JsonObject } from "./values";
 
@@ -22,6 +23,8 @@ const KNOWN_CONTEXT_URLS: ReadonlySet<string> = new Set([
   "https://w3id.org/security/data-integrity/v1",
   "https://w3id.org/security/multikey/v1",
   "https://gotosocial.org/ns",
+  // Held in memory (lib/federation/preloaded-contexts.ts); its terms are the MLS draft's own.
+  MLS_CONTEXT,
 ]);
 
 /** Pleroma and Akkoma serve their litepub context from every instance; its terms are Pleroma's own. */

@@ -11,6 +11,7 @@ import {
   type IncomingMessage,
   type Stored,
 } from "./incoming-store";
+import { shownText } from "./encrypted-placeholder";
 import { runAsync } from "./sql-steps";
 
 // Conversations and their messages. What an incoming DM writes, and how a
@@ -81,12 +82,12 @@ export async function listConversations() {
       participants: c.participants.map((p) => actorSummary(p.actorId, actors)),
       lastMessageAt: c.lastMessageAt.toISOString(),
       unread: c.unreadCount,
-      preview: c.messages[0] ? (c.messages[0].deletedAt ? "(deleted)" : c.messages[0].text.slice(0, 140)) : "",
+      preview: c.messages[0] ? (c.messages[0].deletedAt ? "(deleted)" : shownText(c.messages[0]).slice(0, 140)) : "",
     })),
   };
 }
 
-type MessageRow = { id: string; direction: string; authorId: string; published: Date; updated: Date | null; deletedAt: Date | null; text: string; html: string };
+type MessageRow = { id: string; direction: string; authorId: string; published: Date; updated: Date | null; deletedAt: Date | null; text: string; html: string; encrypted?: boolean };
 
 /** A message as `dm show --json` and the export write it (the fields both promise). */
 export function messageRecord(m: MessageRow) {
@@ -97,7 +98,8 @@ export function messageRecord(m: MessageRow) {
     published: m.published.toISOString(),
     updated: m.updated?.toISOString() ?? null,
     deleted: m.deletedAt !== null,
-    text: m.text,
+    // An encrypted message's text is the placeholder: the server never had the plaintext.
+    text: shownText(m),
     html: m.html,
   };
 }

@@ -52,6 +52,30 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /**
+ * The actors for what the owner typed (handles or actor URLs), fetched unless
+ * cached, each once; never the owner. Shared with encrypted sends (lib/domain/mls-envelopes.ts).
+ */
+export async function resolveRecipients(to: string[], me: string): Promise<RemoteActor[]> {
+  if (to.length === 0) throw new SendError("Name at least one recipient.");
+  // Looked up a few at a time: one after another, 100 new people took seconds.
+  const found = await mapConcurrently(to, LOOKUP_CONCURRENCY, (who) => resolveActor(who));
+  const recipients: RemoteActor[] = [];
+  for (const actor of found) {
+    if (actor.id === me) throw new SendError("You cannot send a message to yourself.");
+    if (!recipients.some((r) => r.id === actor.id)) recipients.push(actor);
+  }
+  return recipients;
+}
+
+/** Refuse to send to accounts that are gone or blocked. */
+export async function checkRecipients(recipients: RemoteActor[]): Promise<void> {
+  for (const r of recipients) {
+    if (r.gone) throw new SendError(`${mentionName(r)} has deleted their account.`);
+    if (await isBlocked(r.id)) throw new SendError(`${mentionName(r)} is blocked; unblock them first.`);
+  }
+}
+
+/**
  * Send a DM to people (handles or actor URLs) or as a reply in a conversation.
  * A reply goes to exactly the conversation's participants: it can never widen
  * the audience.
@@ -84,20 +108,10 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
     );
     conversationId = conv.id;
   } else {
-    if (input.to.length === 0) throw new SendError("Name at least one recipient.");
-    // Looked up a few at a time: one after another, 100 new people took seconds.
-    const found = await mapConcurrently(input.to, LOOKUP_CONCURRENCY, (who) => resolveActor(who));
-    recipients = [];
-    for (const actor of found) {
-      if (actor.id === me) throw new SendError("You cannot send a message to yourself.");
-      if (!recipients.some((r) => r.id === actor.id)) recipients.push(actor);
-    }
+    recipients = await resolveRecipients(input.to, me);
     conversationId = (await conversationForOutgoing(recipients.map((r) => r.id), new Date())).id;
   }
-  for (const r of recipients) {
-    if (r.gone) throw new SendError(`${mentionName(r)} has deleted their account.`);
-    if (await isBlocked(r.id)) throw new SendError(`${mentionName(r)} is blocked; unblock them first.`);
-  }
+  await checkRecipients(recipients);
 
   const conversation = await getConversation(conversationId);
   if (!conversation) throw new SendError("The conversation disappeared.");
@@ -155,6 +169,8 @@ async function ownMessage(messageId: string) {
   const msg = await db().message.findUnique({ where: { id: messageId }, include: { conversation: { include: { participants: true } } } });
   if (!msg || msg.direction !== "out") throw new SendError(`No message of yours with id ${messageId}.`);
   if (msg.deletedAt) throw new SendError("That message was deleted.");
+  // Its edit or delete is an MLS message only the browser holding the keys can make (docs/E2EE.md).
+  if (msg.encrypted) throw new SendError("An end-to-end encrypted message can only be edited or deleted from a browser that holds your keys.");
   const recipients = (await Promise.all(msg.conversation.participants.map((p) => getRemoteActor(p.actorId)))).filter(
     (a): a is RemoteActor => a !== null && !a.gone,
   );

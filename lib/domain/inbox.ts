@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { env } from "../env";
+import { shownText } from "./encrypted-placeholder";
 
 // What the owner's web UI shows: the conversation list (with its tabs) and
 // one thread, shaped for rendering. Mutations the UI makes live here too.
@@ -115,8 +116,8 @@ async function listConversationSummaries(tab: Tab, opts: { limit?: number; befor
   );
   const lastIds = rows.map((r) => r.lastId).filter((x): x is string => x !== null);
   const lastRows = lastIds.length
-    ? await db().$queryRawUnsafe<{ id: string; direction: string; deletedAt: unknown; text: string; length: bigint | number }[]>(
-        `SELECT "id", "direction", "deletedAt", substr("text", 1, ${PREVIEW_READ}) AS "text", length("text") AS "length" FROM "Message" WHERE "id" IN (${marks(lastIds.length)})`,
+    ? await db().$queryRawUnsafe<{ id: string; direction: string; deletedAt: unknown; text: string; length: bigint | number; encrypted: unknown }[]>(
+        `SELECT "id", "direction", "deletedAt", substr("text", 1, ${PREVIEW_READ}) AS "text", length("text") AS "length", "encrypted" FROM "Message" WHERE "id" IN (${marks(lastIds.length)})`,
         ...lastIds,
       )
     : [];
@@ -142,7 +143,7 @@ async function listConversationSummaries(tab: Tab, opts: { limit?: number; befor
       participants: (byConversation.get(c.id) ?? []).map((a) => map.get(a)!),
       lastMessageAt: toDate(c.lastMessageAt),
       unread: Number(c.unreadCount),
-      preview: m ? (m.deletedAt !== null ? "Message deleted" : previewOf(m.text)) : "",
+      preview: m ? (m.deletedAt !== null ? "Message deleted" : previewOf(shownText({ text: m.text, encrypted: Number(m.encrypted) === 1 }))) : "",
       previewFromMe: m?.direction === "out",
       isRequest: Boolean(Number(c.isRequest)),
       archived: Boolean(Number(c.archived)),
@@ -239,13 +240,13 @@ type MessageRow = {
   direction: string;
   authorId: string;
   html: string;
+  encrypted: unknown;
   text: string;
   summary: string | null;
   attachments: string;
   published: Date | string;
   updated: Date | string | null;
   deletedAt: Date | string | null;
-  encrypted: number | bigint | boolean;
 };
 
 type DeliveryRow = {
@@ -414,13 +415,14 @@ export async function getThread(id: string, opts: { before?: string; around?: st
         direction: m.direction as "in" | "out",
         author: m.direction === "in" ? (map.get(m.authorId) ?? toPerson(m.authorId)) : null,
         html: m.html,
-        text: m.text,
+        text: shownText({ text: m.text, encrypted: Number(m.encrypted) === 1 }),
+        /** End-to-end encrypted: html and text are the placeholder; the browser holding the keys decrypts it. */
+        encrypted: Number(m.encrypted) === 1,
         summary: m.summary,
         attachments: parseAttachments(m.attachments),
         published: m.published,
         updated: m.updated,
         deleted: m.deletedAt !== null,
-        encrypted: Boolean(Number(m.encrypted)),
         deliveries: [...latestPerRecipient.values()].map((d) => ({
           id: d.id,
           recipient: d.recipient ? (map.get(d.recipient) ?? toPerson(d.recipient)) : null,
@@ -468,12 +470,14 @@ export async function deleteConversation(id: string): Promise<void> {
  * probe, not a scan: max(rowid) for new messages (messages only go away with
  * their conversation, which the Conversation part sees), max(id) for new
  * deliveries (never deleted), and max() of indexed timestamps for edits,
- * deletions and delivery state changes.
+ * deletions and delivery state changes; max(seq) for new MLS envelopes (a
+ * device decrypting in an open page needs to know of them).
  */
 export async function changeFingerprint(): Promise<string> {
   const rows = await db().$queryRawUnsafe<{ m: unknown; d: unknown; c: unknown; u: unknown; f: unknown }[]>(
     `SELECT
-       (SELECT coalesce(max(rowid), 0) FROM Message) || ':' || (SELECT coalesce(max(updated), '') FROM Message) || ':' || (SELECT coalesce(max(deletedAt), '') FROM Message) AS m,
+       (SELECT coalesce(max(rowid), 0) FROM Message) || ':' || (SELECT coalesce(max(updated), '') FROM Message) || ':' || (SELECT coalesce(max(deletedAt), '') FROM Message)
+         || ':' || (SELECT coalesce(max(seq), 0) FROM MlsEnvelope) AS m,
        (SELECT coalesce(max(id), 0) FROM Delivery) || ':' || (SELECT coalesce(max(updatedAt), '') FROM Delivery) AS d,
        (SELECT count(*) || ':' || coalesce(sum(unreadCount), 0) || ':' || coalesce(sum(isRequest), 0) || ':' || coalesce(sum(archived), 0) FROM Conversation) AS c,
        (SELECT count(*) || ':' || coalesce(max(createdAt), '') FROM Follow) AS f,

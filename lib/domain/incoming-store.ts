@@ -28,6 +28,8 @@ export type IncomingMessage = Omit<DmValues, "attachments"> & {
    * then (inside the transaction) from the author.
    */
   isRequest?: boolean;
+  /** An MLS PrivateMessage's row (lib/domain/mls-incoming.ts): html is the placeholder, text empty. */
+  encrypted?: boolean;
 };
 
 export type Stored = { messageId: string; conversationId: string; created: boolean };
@@ -57,7 +59,7 @@ export function* findConversationSteps(refs: ThreadRef[], key: string): Steps<{ 
 }
 
 /** Does the owner follow this actor (accepted or asked), or has the owner written in a conversation with them? */
-function* ownerKnowsSteps(actorId: string): Steps<boolean> {
+export function* ownerKnowsSteps(actorId: string): Steps<boolean> {
   const rows = yield read(
     `SELECT EXISTS (SELECT 1 FROM "Follow" WHERE "direction" = 'out' AND "actorId" = ?)
          OR EXISTS (SELECT 1 FROM "ConversationParticipant" p JOIN "Message" m ON m."conversationId" = p."conversationId"
@@ -106,8 +108,8 @@ export function* storeIncomingSteps(m: IncomingMessage, now = new Date()): Steps
   // it (migration 20261202160000): the trigger's UPDATE would write the new row
   // a second time.
   yield write(
-    `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt", "apiId")
-     VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?,
+    `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt", "encrypted", "apiId")
+     VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?,
              max(CAST(round((julianday('now') - 2440587.5) * 86400000) AS INTEGER) << 16, coalesce((SELECT max("apiId") FROM "Message"), 0) + 1))`,
     id,
     conversationId,
@@ -120,6 +122,7 @@ export function* storeIncomingSteps(m: IncomingMessage, now = new Date()): Steps
     JSON.stringify(m.attachments),
     m.published,
     now,
+    m.encrypted ?? false,
   );
   // Dates are stored as ISO-8601 text in one fixed form, so they compare as text.
   yield write(

@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { env } from "../env";
+import { shownText } from "./encrypted-placeholder";
 import { isBlocked } from "./contacts";
 import { alertsOf } from "./push-subscriptions";
 import { openToken } from "./push-token";
@@ -37,6 +38,7 @@ type Row = {
   messageId: string | null;
   nCreated: Date | string | number;
   text: string | null;
+  encrypted: number | bigint | boolean | null;
   summary: string | null;
   direction: string | null;
   deletedAt: Date | string | number | null;
@@ -59,7 +61,7 @@ export async function pushJob(deliveryId: number, now = new Date()): Promise<Pus
     `SELECT s."id" AS sid, s."endpoint", s."p256dh", s."auth", s."standard", s."alerts", s."policy", s."tokenId", s."tokenCipher", s."createdAt" AS sCreated,
             t."id" AS tokenRow, t."revokedAt" AS tokenRevoked,
             n."id" AS nid, n."type", n."actorId", n."messageId", n."createdAt" AS nCreated,
-            m."text", m."summary", m."direction", m."deletedAt", m."conversationId", c."isRequest",
+            m."text", m."encrypted", m."summary", m."direction", m."deletedAt", m."conversationId", c."isRequest",
             a."name", a."handle", a."iconUrl"
        FROM "PushDelivery" d
        JOIN "PushSubscription" s ON s."id" = d."subscriptionId"
@@ -95,7 +97,7 @@ export async function pushJob(deliveryId: number, now = new Date()): Promise<Pus
     ownerActor: `${env().origin}/users/${owner.username}`,
     message:
       r.messageId && r.direction !== null
-        ? { text: r.text ?? "", summary: r.summary, direction: r.direction, deleted: r.deletedAt !== null }
+        ? { text: shownText({ text: r.text ?? "", encrypted: Number(r.encrypted ?? 0) === 1 }), summary: r.summary, direction: r.direction, deleted: r.deletedAt !== null }
         : null,
     conversation: r.conversationId ? { id: r.conversationId, isRequest: Boolean(Number(r.isRequest ?? 0)) } : null,
     createdAt: date(r.nCreated),

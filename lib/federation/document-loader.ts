@@ -3,7 +3,7 @@ import { env } from "../env";
 import { SOFTWARE_VERSION } from "./version";
 import { ContextCache } from "./context-cache";
 import { SqliteKvStore } from "./kv-store";
-import { PRELOADED_CONTEXTS } from "./preloaded-contexts";
+import { IN_MEMORY_CONTEXTS, ownContext } from "./preloaded-contexts";
 import { nextFetchTimeout } from "./fetch-budget";
 import { readCapped } from "./read-capped";
 import { safeFetch } from "./safe-fetch";
@@ -66,7 +66,7 @@ type LoadOptions = { maxBytes: number; followAlternate: boolean; origin?: string
  * key document says about its owner), and hops are limited.
  */
 async function load(url: string, sign: Sign | null, opts: LoadOptions): Promise<RemoteDocument> {
-  if (PRELOADED_CONTEXTS.has(url)) return preloaded(url);
+  if (IN_MEMORY_CONTEXTS.has(url)) return ownContext(url) ?? preloaded(url);
   const { maxBytes, followAlternate, hops } = opts;
   const target = new URL(url);
   const host = opts.origin ?? target.host;
@@ -126,8 +126,8 @@ export function safeContextLoader(): DocumentLoader {
   g.moietyContextCache ??= new ContextCache();
   const cache = g.moietyContextCache;
   return (url: string) =>
-    PRELOADED_CONTEXTS.has(url)
-      ? preloaded(url)
+    IN_MEMORY_CONTEXTS.has(url)
+      ? (ownContext(url) ?? preloaded(url))
       : cache.get(url, async (u) => {
           // The inbox loaded it already when it accepted the activity (lib/federation/inbound/remote-contexts.ts).
           const shared = await kv.get<unknown>(["moiety", "context", u]);

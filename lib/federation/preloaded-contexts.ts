@@ -1,3 +1,5 @@
+import { MLS_CONTEXT } from "../activitypub/mls";
+
 // JSON-LD contexts Fedify ships preloaded (the keys of its runtime/contexts.js):
 // served from memory by Fedify's own loader, never fetched. Every other
 // @context URL a sender names is fetched (lib/federation/document-loader.ts,
@@ -13,3 +15,36 @@ export const PRELOADED_CONTEXTS = new Set([
   "http://schema.org/",
   "https://gotosocial.org/ns",
 ]);
+
+/**
+ * The MLS over ActivityPub draft's context (lib/activitypub/mls.ts), held here
+ * and never fetched: the draft names the URL but, as of its 28 Jul 2026
+ * version, publishes no document there, and an inbox that cannot load an
+ * activity's context refuses it (lib/federation/inbound/remote-contexts.ts).
+ * The terms are the draft's, under its namespace; none renames an AS2 term.
+ */
+const MLS_CONTEXT_DOCUMENT = {
+  "@context": {
+    mls: `${MLS_CONTEXT}#`,
+    KeyPackage: "mls:KeyPackage",
+    Welcome: "mls:Welcome",
+    PrivateMessage: "mls:PrivateMessage",
+    PublicMessage: "mls:PublicMessage",
+    GroupInfo: "mls:GroupInfo",
+    keyPackages: { "@id": "mls:keyPackages", "@type": "@id" },
+    encoding: "mls:encoding",
+    ciphersuite: "mls:ciphersuite",
+  },
+};
+
+/** Contexts Moiety holds itself, beside Fedify's. */
+const OWN_CONTEXTS: ReadonlyMap<string, unknown> = new Map([[MLS_CONTEXT, MLS_CONTEXT_DOCUMENT]]);
+
+/** Every context served from memory, never fetched. */
+export const IN_MEMORY_CONTEXTS: ReadonlySet<string> = new Set([...PRELOADED_CONTEXTS, ...OWN_CONTEXTS.keys()]);
+
+/** One of Moiety's own contexts as a loaded document, or null (then Fedify's preloaded loader has it). */
+export function ownContext(url: string): Promise<{ contextUrl: null; document: unknown; documentUrl: string }> | null {
+  const document = OWN_CONTEXTS.get(url);
+  return document === undefined ? null : Promise.resolve({ contextUrl: null, document, documentUrl: url });
+}

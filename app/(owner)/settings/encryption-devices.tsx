@@ -5,7 +5,7 @@ import { Button } from "@/components/button";
 import { useE2ee } from "@/components/e2ee/engine-context";
 import { useAction } from "@/components/use-action";
 import type { DeviceInfo } from "@/lib/e2ee/transport-types";
-import { removeDevice } from "../e2ee-actions";
+import { removeDeviceAction } from "../e2ee-actions";
 
 type Row = DeviceInfo & { fingerprint: string | null };
 
@@ -75,7 +75,7 @@ function DeviceItem({ device: d, current }: { device: Row; current: boolean }) {
       {confirm ? (
         <span className="inline-flex items-center gap-2" role="group" aria-label={`Confirm removing ${d.name}`}>
           <span className="text-sm">It will no longer read new encrypted messages.</span>
-          <Button type="button" variant="danger" busy={remove.busy} onClick={() => remove.run(() => removeDevice({ deviceId: d.id }))}>
+          <Button type="button" variant="danger" busy={remove.busy} onClick={() => remove.run(() => removeDeviceAction({ deviceId: d.id }))}>
             Remove
           </Button>
           <Button type="button" variant="secondary" onClick={() => setConfirm(false)}>

@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 import { isDirectMessage } from "../../activitypub/addressing";
 import { audienceIncludes, contextsKnown, directMessageOf, editOf, readIncoming } from "../../activitypub/incoming";
-import type { JsonObject } from "../../activitypub/values";
+import { carriesMls, incomingEnvelopeOf } from "../../activitypub/mls-inbox";
+import { idOf, type JsonObject } from "../../activitypub/values";
 import {
   cachedActorSteps,
   deleteIncomingSteps,
@@ -12,6 +13,7 @@ import {
   storeIncomingSteps,
   usableSender,
 } from "../../domain/incoming-store";
+import { storeIncomingEnvelopeSteps } from "../../domain/mls-incoming";
 import { runSync } from "../../domain/sql-steps";
 import { actorUrl } from "../paths";
 import { isBlockedOn } from "./blocks";
@@ -73,6 +75,7 @@ function senderOf(db: Database.Database, actorId: string): { id: string; followe
  */
 export function applyHere(db: Database.Database, signer: string, activity: unknown): Outcome | null {
   if (!contextsKnown(activity)) return null;
+  if (carriesMls(activity)) return applyEnvelope(db, signer, activity as JsonObject);
   const incoming = readIncoming(activity);
   if (incoming.kind === "unhandled") return null;
   // The accept step checked that the signer is the activity's actor; an activity claiming someone else changes nothing.
@@ -108,4 +111,21 @@ export function applyHere(db: Database.Database, signer: string, activity: unkno
   const dm = directMessageOf({ activity: json as JsonObject, object, objectId, sender, me });
   if (!dm) return "ignored";
   return runSync(db, storeIncomingSteps(dm)).created ? "stored" : "ignored";
+}
+
+/**
+ * A Create carrying an MLS envelope (lib/activitypub/mls-inbox.ts). Never
+ * read as a DM. Only a cached sender is applied here; one that is not
+ * goes to Fedify's listener, which fetches it — unless the envelope is
+ * refused whatever the sender's followers collection is, then nothing is fetched.
+ */
+function applyEnvelope(db: Database.Database, signer: string, activity: JsonObject): Outcome | null {
+  const me = ownerActor(db);
+  if (!me || idOf(activity.actor) !== signer) return "ignored";
+  const sender = senderOf(db, signer);
+  if (sender === "blocked") return "ignored";
+  if (!sender) return incomingEnvelopeOf({ activity, sender: { id: signer, followersUrl: null }, me }) ? null : "ignored";
+  const envelope = incomingEnvelopeOf({ activity, sender, me });
+  if (!envelope) return "ignored";
+  return runSync(db, storeIncomingEnvelopeSteps(envelope)).created ? "stored" : "ignored";
 }

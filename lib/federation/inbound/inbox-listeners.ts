@@ -14,6 +14,7 @@ import {
   type InboxContext,
 } from "@fedify/fedify";
 import { directMessageOf, editOf } from "../../activitypub/incoming";
+import { carriesMls, incomingEnvelopeOf } from "../../activitypub/mls-inbox";
 import { idsOf, isObject, type JsonObject } from "../../activitypub/values";
 import {
   getCachedActor,
@@ -26,6 +27,7 @@ import {
 } from "../../domain/contacts";
 import { deleteIncomingMessage, editIncomingMessage, storeIncomingMessage } from "../../domain/conversations";
 import { usableSender } from "../../domain/incoming-store";
+import { storeIncomingEnvelope } from "../../domain/mls-incoming";
 import { getOwner } from "../../domain/owner";
 import { getSetting } from "../../domain/settings";
 import { fetchActorById, LookupError, rememberActor } from "../lookup";
@@ -167,9 +169,10 @@ export async function onBlock(_ctx: Ctx, block: Block): Promise<void> {
 export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
   const me = await ownerActorUrl();
   if (!me) return;
+  const activityJson = await raw(create);
+  if (carriesMls(activityJson)) return onMlsCreate(ctx, create, activityJson, me);
   const object = await create.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
   if (!object?.id) return;
-  const activityJson = await raw(create);
   const objectJson = isObject(activityJson.object) ? activityJson.object : await raw(object);
   const sender = await dmSenderOf(create, ctx);
   if (!sender) return;
@@ -181,6 +184,18 @@ export async function onCreate(ctx: Ctx, create: Create): Promise<void> {
   await storeIncomingMessage(dm);
   // Its pushes were queued with it (a trigger on Notification); send them now rather than at the next poll.
   wakePushWorker();
+}
+
+/** An MLS envelope (lib/activitypub/mls-inbox.ts): the same checks as the fast inbox's, never stored as a DM. */
+async function onMlsCreate(ctx: Ctx, create: Create, activityJson: JsonObject, me: string): Promise<void> {
+  // Refused whatever the sender's followers collection is: nothing to fetch.
+  const actor = idsOf(activityJson.actor)[0];
+  if (!actor || !incomingEnvelopeOf({ activity: activityJson, sender: { id: actor, followersUrl: null }, me })) return;
+  const sender = await dmSenderOf(create, ctx);
+  if (!sender) return;
+  const envelope = incomingEnvelopeOf({ activity: activityJson, sender: { id: sender.id.href, followersUrl: sender.followersUrl }, me });
+  if (!envelope) return;
+  if ((await storeIncomingEnvelope(envelope)).created && envelope.kind === "PrivateMessage") wakePushWorker();
 }
 
 export async function onUpdate(ctx: Ctx, update: Update): Promise<void> {

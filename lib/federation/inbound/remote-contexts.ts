@@ -1,7 +1,7 @@
 import { isObject } from "../../activitypub/values";
 import { ContextCache } from "../context-cache";
 import { FetchBudgetExceeded } from "../fetch-budget";
-import { PRELOADED_CONTEXTS } from "../preloaded-contexts";
+import { IN_MEMORY_CONTEXTS } from "../preloaded-contexts";
 import { DocumentFetchError, fetchContextDocument } from "./document-fetch";
 import { inboundDb, sqlTime } from "./sqlite";
 
@@ -38,7 +38,7 @@ const g = globalThis as unknown as { moietyContextCache?: ContextCache };
 function remoteContexts(activity: Record<string, unknown>): string[] {
   const context = activity["@context"];
   const entries = Array.isArray(context) ? context : [context];
-  return [...new Set(entries.filter((c): c is string => typeof c === "string" && !PRELOADED_CONTEXTS.has(c)))];
+  return [...new Set(entries.filter((c): c is string => typeof c === "string" && !IN_MEMORY_CONTEXTS.has(c)))];
 }
 
 function reason(error: unknown): string {

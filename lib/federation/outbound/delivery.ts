@@ -31,6 +31,13 @@ export type NewDelivery = {
   inbox: string;
   recipient?: string | null;
   messageId?: string | null;
+  /**
+   * Rows with the same key and inbox go out one at a time, oldest first: the
+   * next waits while an earlier one is queued (retrying included). A
+   * conversation's MLS envelopes use it, so a Welcome arrives before the
+   * messages it opens. Rows of one call are queued in the call's order.
+   */
+  orderKey?: string | null;
 };
 
 export type DeliveryUpdate = { id: number; messageId: string | null; state: DeliveryState };
@@ -82,6 +89,7 @@ export async function enqueueDeliveries(items: NewDelivery[]): Promise<void> {
     inbox: i.inbox,
     recipient: i.recipient ?? null,
     messageId: i.messageId ?? null,
+    orderKey: i.orderKey ?? null,
     state: "queued",
     nextAttemptAt: now,
     createdAt: now,
@@ -122,8 +130,13 @@ export async function enqueueDeliveries(items: NewDelivery[]): Promise<void> {
  * which speaks for several), tied to `messageId` when it carries a DM.
  */
 export async function deliverActivity(activity: { id: string }, recipients: { id: string | null; inbox: string }[], messageId?: string): Promise<void> {
+  await enqueueDeliveries(deliveriesOf(activity, recipients, messageId));
+}
+
+/** The rows deliverActivity queues, for a caller that queues several activities in one call (in order). */
+export function deliveriesOf(activity: { id: string }, recipients: { id: string | null; inbox: string }[], messageId?: string | null, orderKey?: string): NewDelivery[] {
   const body = JSON.stringify(activity);
-  await enqueueDeliveries(recipients.map((r) => ({ activityId: activity.id, body, inbox: r.inbox, recipient: r.id, messageId })));
+  return recipients.map((r) => ({ activityId: activity.id, body, inbox: r.inbox, recipient: r.id, messageId, orderKey }));
 }
 
 /**
@@ -212,8 +225,10 @@ async function claimNext(): Promise<Claimed | null> {
     { id: bigint | number; attempts: bigint | number; inbox: string; body: string; messageId: string | null; createdAt: Date | string | number }[]
   >(
     `UPDATE "Delivery" SET "lockedUntil" = ?, "attempts" = "attempts" + 1
-      WHERE "id" = (SELECT "id" FROM "Delivery"
+      WHERE "id" = (SELECT "id" FROM "Delivery" d
                      WHERE "state" = 'queued' AND "nextAttemptAt" <= ? AND ("lockedUntil" IS NULL OR "lockedUntil" <= ?)
+                       AND ("orderKey" IS NULL OR NOT EXISTS (SELECT 1 FROM "Delivery" p
+                             WHERE p."orderKey" = d."orderKey" AND p."inbox" = d."inbox" AND p."id" < d."id" AND p."state" = 'queued'))
                      ORDER BY "nextAttemptAt", "id" LIMIT 1)
         AND "state" = 'queued' AND ("lockedUntil" IS NULL OR "lockedUntil" <= ?)
       RETURNING "id", "attempts", "inbox", "body", "messageId", "createdAt"`,
