@@ -174,12 +174,23 @@ export function buildKeyPackagesCollection(input: { id: string; items: string[] 
   return { "@context": MLS_OBJECT_CONTEXT, id: input.id, type: "Collection", totalItems: input.items.length, items: input.items };
 }
 
-/** The actor document with the MLS context and `keyPackages` pointing to the collection. */
+/**
+ * The draft's `keyPackages` term, defined inline in the actor document rather
+ * than by the MLS context's URL: every server that reads our actor — for a
+ * plaintext DM too — would otherwise have to load that URL, and one that
+ * expands JSON-LD fails on a context it cannot load. The meaning is the same
+ * (the draft's context, context/0.3.0.jsonld in swicg/activitypub-e2ee, defines
+ * this term so); plain-JSON readers see `keyPackages` either way.
+ */
+export const MLS_ACTOR_TERMS = { mls: `${MLS_CONTEXT}#`, keyPackages: { "@id": "mls:keyPackages", "@type": "@id" } } as const;
+
+/** The actor document with the `keyPackages` term and the property pointing to the collection. */
 export function withKeyPackages(actor: JsonObject, collectionId: string): JsonObject {
   const contexts = asArray(actor["@context"]);
+  const defined = contexts.some((c) => isObject(c) && (c as JsonObject).keyPackages !== undefined);
   return {
     ...actor,
-    "@context": contexts.includes(MLS_CONTEXT) ? contexts : [...contexts, MLS_CONTEXT],
+    "@context": defined ? contexts : [...contexts, MLS_ACTOR_TERMS],
     keyPackages: collectionId,
   };
 }

@@ -18,20 +18,25 @@ export const PRELOADED_CONTEXTS = new Set([
 
 /**
  * The MLS over ActivityPub draft's context (lib/activitypub/mls.ts), held here
- * and never fetched: the draft names the URL but, as of its 28 Jul 2026
- * version, publishes no document there, and an inbox that cannot load an
+ * and never fetched. The draft's repository keeps it as context/0.3.0.jsonld, a
+ * bare map of terms without the "@context" wrapper a JSON-LD processor needs,
+ * so a fetched copy could not be used; and an inbox that cannot load an
  * activity's context refuses it (lib/federation/inbound/remote-contexts.ts).
- * The terms are the draft's, under its namespace; none renames an AS2 term.
+ * These are that file's terms, wrapped; none renames an AS2 term. `ciphersuite`
+ * stays a plain string here (the file types it as an IRI, which would turn a
+ * suite's name into a relative URL).
  */
 const MLS_CONTEXT_DOCUMENT = {
   "@context": {
     mls: `${MLS_CONTEXT}#`,
-    KeyPackage: "mls:KeyPackage",
-    Welcome: "mls:Welcome",
-    PrivateMessage: "mls:PrivateMessage",
-    PublicMessage: "mls:PublicMessage",
-    GroupInfo: "mls:GroupInfo",
+    KeyPackage: { "@id": "mls:KeyPackage", "@type": "@id" },
+    Welcome: { "@id": "mls:Welcome", "@type": "@id" },
+    PrivateMessage: { "@id": "mls:PrivateMessage", "@type": "@id" },
+    PublicMessage: { "@id": "mls:PublicMessage", "@type": "@id" },
+    GroupInfo: { "@id": "mls:GroupInfo", "@type": "@id" },
     keyPackages: { "@id": "mls:keyPackages", "@type": "@id" },
+    messages: { "@id": "mls:messages", "@type": "@id" },
+    conversation: { "@id": "mls:conversation", "@type": "@id" },
     encoding: "mls:encoding",
     ciphersuite: "mls:ciphersuite",
   },

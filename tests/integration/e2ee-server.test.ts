@@ -7,7 +7,7 @@ import type { CiphersuiteImpl, MLSMessage } from "ts-mls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PUBLIC } from "@/lib/activitypub/addressing";
 import { bytesToBase64, decodeCanonicalBase64 } from "@/lib/activitypub/base64";
-import { MLS_CONTEXT, buildMlsMessage } from "@/lib/activitypub/mls";
+import { MLS_ACTOR_TERMS, MLS_CONTEXT, buildMlsMessage } from "@/lib/activitypub/mls";
 import { ENCRYPTED_HTML, ENCRYPTED_TEXT } from "@/lib/domain/encrypted-placeholder";
 import { Client } from "../helpers/http";
 import { eventually, PASSWORD, startInstance, type Instance } from "../helpers/instances";
@@ -138,7 +138,7 @@ describe("end-to-end encrypted DMs between two instances", { timeout: 60_000 }, 
     expect(res.status).toBe(200);
     const actor = JSON.parse(res.body);
     expect(actor.keyPackages).toBe(`${bob.actor}/key_packages`);
-    expect(actor["@context"]).toContain(MLS_CONTEXT);
+    expect(actor["@context"]).toContainEqual(MLS_ACTOR_TERMS);
     expect(actor.inbox).toBe(`${bob.actor}/inbox`);
     const page = await new Client(bob.url).get("/users/bob", { accept: "text/html" });
     expect(page.headers["content-type"]).toMatch(/text\/html/);

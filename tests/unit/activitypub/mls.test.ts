@@ -33,6 +33,7 @@ import {
   keyPackagesCollectionOf,
   readMlsEnvelope,
   withKeyPackages,
+  MLS_ACTOR_TERMS,
   type MlsKind,
   type MlsMessageKind,
 } from "@/lib/activitypub/mls";
@@ -487,10 +488,12 @@ describe("the builders refuse what the reader would", () => {
     expect(() => buildKeyPackageObject({ ...input, id: "urn:uuid:1", bytes: headed("KeyPackage") })).toThrow("A KeyPackage needs an http(s) id and attributedTo.");
   });
 
-  it("the actor gains the MLS context once and the keyPackages property", () => {
-    const actor = withKeyPackages({ "@context": ["https://www.w3.org/ns/activitystreams", MLS_CONTEXT], id: ALICE, type: "Person" }, `${ALICE}/keyPackages`);
-    expect(actor).toEqual({ "@context": ["https://www.w3.org/ns/activitystreams", MLS_CONTEXT], id: ALICE, type: "Person", keyPackages: `${ALICE}/keyPackages` });
-    expect(withKeyPackages({ "@context": "https://www.w3.org/ns/activitystreams" }, `${ALICE}/keyPackages`)["@context"]).toEqual(["https://www.w3.org/ns/activitystreams", MLS_CONTEXT]);
+  it("the actor gains the keyPackages term, defined inline once, and the property", () => {
+    const AS2 = "https://www.w3.org/ns/activitystreams";
+    const actor = withKeyPackages({ "@context": [AS2], id: ALICE, type: "Person" }, `${ALICE}/keyPackages`);
+    expect(actor).toEqual({ "@context": [AS2, MLS_ACTOR_TERMS], id: ALICE, type: "Person", keyPackages: `${ALICE}/keyPackages` });
+    expect(withKeyPackages(actor, `${ALICE}/keyPackages`)["@context"]).toEqual([AS2, MLS_ACTOR_TERMS]);
+    expect(withKeyPackages({ "@context": AS2 }, `${ALICE}/keyPackages`)["@context"]).toEqual([AS2, MLS_ACTOR_TERMS]);
     expect(keyPackagesCollectionOf(actor)).toEqual({ ok: true, id: `${ALICE}/keyPackages` });
   });
 });
