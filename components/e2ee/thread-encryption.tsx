@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { Lock } from "./encrypted-body";
 import { useE2ee } from "./engine-context";
 
 // What the thread says about who can read it, when it is end-to-end
@@ -32,7 +33,7 @@ export function ThreadEncryptionNote({ conversationId, names, plaintextEarlier }
   return (
     <div className="border-b border-emerald-200 bg-emerald-50 px-4 py-2 text-xs text-emerald-950 dark:border-emerald-900 dark:bg-emerald-950/40 dark:text-emerald-100">
       <p>
-        <span aria-hidden="true">🔒 </span>
+        <Lock />
         <span className="font-medium">End-to-end encrypted:</span> only your devices and {names}&apos;s can read this.{" "}
         <Link href={`/messages/${conversationId}/safety`} className="underline">
           Compare safety numbers

@@ -10,3 +10,6 @@ export const ENCRYPTED_HTML = `<p>${ENCRYPTED_TEXT}</p>`;
 export function shownText(m: { text: string; encrypted?: boolean | number | bigint | null }): string {
   return m.encrypted ? ENCRYPTED_TEXT : m.text;
 }
+
+/** The conversation list's preview of an encrypted message: the row is too narrow for the whole sentence. */
+export const ENCRYPTED_PREVIEW = "Encrypted message";

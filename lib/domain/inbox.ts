@@ -1,6 +1,6 @@
 import { db } from "../db";
 import { env } from "../env";
-import { shownText } from "./encrypted-placeholder";
+import { ENCRYPTED_PREVIEW, shownText } from "./encrypted-placeholder";
 
 // What the owner's web UI shows: the conversation list (with its tabs) and
 // one thread, shaped for rendering. Mutations the UI makes live here too.
@@ -143,7 +143,7 @@ async function listConversationSummaries(tab: Tab, opts: { limit?: number; befor
       participants: (byConversation.get(c.id) ?? []).map((a) => map.get(a)!),
       lastMessageAt: toDate(c.lastMessageAt),
       unread: Number(c.unreadCount),
-      preview: m ? (m.deletedAt !== null ? "Message deleted" : previewOf(shownText({ text: m.text, encrypted: Number(m.encrypted) === 1 }))) : "",
+      preview: m ? (m.deletedAt !== null ? "Message deleted" : (Number(m.encrypted) === 1 ? ENCRYPTED_PREVIEW : previewOf(m.text))) : "",
       previewFromMe: m?.direction === "out",
       isRequest: Boolean(Number(c.isRequest)),
       archived: Boolean(Number(c.archived)),

@@ -92,7 +92,7 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   await expect(a).toHaveURL(/\/messages\/[0-9a-z]+$/);
   const aThread = a.getByRole("log", { name: "Messages" });
   await expect(aThread.getByText("Secret plan: meet at the blue door")).toBeVisible();
-  await expect(a.getByText("End-to-end encrypted:")).toBeVisible();
+  await expect(a.getByText("only your devices and Bob's can read this")).toBeVisible();
   await expect(a.getByText("Readable by:")).toHaveCount(0);
   await expect(aThread.locator("[data-delivery-state=delivered]")).toBeVisible();
 
