@@ -38,6 +38,8 @@ export function markUnreadable(batch: Batch, envelope: StreamEnvelope, reason: s
   if (envelope.messageId) batch.put(R.message(envelope.messageId), { state: "unreadable", reason } satisfies MessageRecord);
 }
 
+export const BEFORE_JOINING = "It was sent before this browser became one of your devices, so it holds no key for it. Your devices of that time can read it.";
+
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function applyEnvelope(ctx: EngineContext, device: DeviceRecord, envelope: StreamEnvelope, batch: Batch): Promise<Applied> {
@@ -98,6 +100,7 @@ async function applyWelcome(ctx: EngineContext, device: DeviceRecord, envelope: 
     creator: false,
     lastDeviceCheck: 0,
     acked: await initialAcks(state, ctx.owner),
+    joinedEpoch: state.groupContext.epoch.toString(),
   }, state);
   return "applied";
 }
@@ -116,6 +119,11 @@ async function senderOf(group: LoadedGroup, pm: PrivateMessage): Promise<string 
 async function applyPrivate(ctx: EngineContext, envelope: StreamEnvelope, pm: PrivateMessage, batch: Batch): Promise<Applied["kind"]> {
   const group = await loadGroup(ctx.vault, toHex(pm.groupId), ctx.owner);
   if (!group || pm.epoch > group.state.groupContext.epoch) return "wait";
+  if (group.meta.joinedEpoch !== undefined && pm.epoch < BigInt(group.meta.joinedEpoch)) {
+    // MLS gives a new member no key for what was said before it joined: say so, not "tampered".
+    markUnreadable(batch, envelope, BEFORE_JOINING);
+    return "ignored";
+  }
   let result;
   let sender: string | null;
   try {

@@ -31,6 +31,8 @@ export type GroupMeta = {
   lastDeviceCheck: number;
   /** Each peer's device fingerprints as last acknowledged. */
   acked: Record<string, string[]>;
+  /** The epoch this device joined at (from a Welcome), as a decimal string; messages of earlier epochs were never meant for it. */
+  joinedEpoch?: string;
 };
 
 export type MessageRecord =
