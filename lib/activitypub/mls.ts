@@ -320,7 +320,7 @@ export function readMlsEnvelope(value: unknown, options?: FollowersOptions): Mls
  */
 export function keyPackagesCollectionOf(actor: unknown): { ok: true; id: string } | { ok: false; error: string } {
   const value = isObject(actor) ? actor.keyPackages : undefined;
-  if (value === undefined || value === null) return fail("The actor has no keyPackages: it cannot receive end-to-end encrypted messages.");
+  if (value === undefined || value === null) return fail("Their server does not offer end-to-end encryption (their profile lists no MLS key packages).");
   if (Array.isArray(value)) return fail("The actor's keyPackages is a list, not a Collection.");
   if (isObject(value) && !hasType(value, "Collection", "OrderedCollection")) return fail("The actor's keyPackages is not a Collection.");
   const id = idOf(value);
