@@ -55,6 +55,9 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   await expect(chip.getByText(`@bob@${new URL(bob.url).host}`)).toBeVisible();
   await expect(a.getByText("does not follow you")).toBeVisible();
   await a.getByLabel("Message").fill("Hello Bob! See https://example.com");
+  // Bob's server offers end-to-end encryption and it is on by default; this scenario is the plaintext DM.
+  await a.getByLabel("End-to-end encrypt").uncheck();
+  await expect(a.getByText(`Off: the admins of ${new URL(bob.url).host} will be able to read it.`)).toBeVisible();
   await shot(a, "dm-compose");
   await a.getByRole("button", { name: "Send" }).click();
   await expect(a).toHaveURL(/\/messages\/[0-9a-z]+$/);
@@ -74,6 +77,7 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   await expect(bThread.getByRole("link", { name: "https://example.com" })).toHaveAttribute("rel", "nofollow noopener noreferrer");
 
   // Bob replies with the keyboard; Alice sees it arrive live.
+  await b.getByLabel("End-to-end encrypt").uncheck();
   await b.getByLabel("Write a message").fill("Hi Alice, got it.");
   await b.getByLabel("Write a message").press("Enter");
   await expect(bThread.getByText("Hi Alice, got it.")).toBeVisible();
@@ -97,6 +101,7 @@ test("a DM round trip between two instances, live on both sides", async ({ brows
   await shot(b, "dm-thread-bob");
 
   // An image with alt text arrives and displays on the other side.
+  await a.getByLabel("End-to-end encrypt").uncheck();
   await a.getByText("Attach image").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
   await a.getByLabel("Alt text for image 1").fill("A tiny test square");
   await a.getByLabel("Write a message").fill("Here is a picture");
