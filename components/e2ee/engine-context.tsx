@@ -1,23 +1,17 @@
 "use client";
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
-import type { LoadedEngine } from "./engine-loader";
+import type { E2eeEngine as LoadedEngine } from "@/lib/e2ee/engine";
+import type { E2eeStatus } from "./status";
 import { e2eeTransport } from "./transport";
+
+export type { E2eeStatus };
 
 // The owner's MLS device in this browser (lib/e2ee), shared by every part of
 // the owner's pages that shows or sends encrypted messages. The engine and
 // ts-mls load only in the browser, after the page is interactive; nothing of
 // it runs on the server. It syncs when the page opens and whenever the live
 // update stream (components/live-refresh.tsx) reports a change.
-
-export type E2eeStatus =
-  | { state: "loading" }
-  | { state: "ready" }
-  /** The browser lacks what MLS needs here (WebCrypto Ed25519/X25519, IndexedDB). */
-  | { state: "unsupported"; reason: string }
-  /** This device was removed in Settings: its keys are gone. */
-  | { state: "removed" }
-  | { state: "error"; error: string };
 
 type E2ee = {
   status: E2eeStatus;

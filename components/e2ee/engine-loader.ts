@@ -1,5 +1,5 @@
 import type { E2eeTransport } from "@/lib/e2ee/transport-types";
-import type { E2eeStatus } from "./engine-context";
+import type { E2eeStatus } from "./status";
 import { createE2eeEngine, type E2eeEngine } from "@/lib/e2ee/engine";
 import { createIndexedDbStore } from "@/lib/e2ee/store-idb";
 

@@ -1,5 +1,6 @@
 "use client";
 
+import { HereBadge } from "@/components/here-badge";
 import { useEffect, useState } from "react";
 import { Button } from "@/components/button";
 import { useE2ee } from "@/components/e2ee/engine-context";
@@ -60,7 +61,7 @@ function DeviceItem({ device: d, current }: { device: Row; current: boolean }) {
       <div className="min-w-0 flex-1">
         <p className="font-medium">
           {d.name}
-          {current && <span className="ml-2 rounded-full bg-accent-50 px-2 py-0.5 text-xs font-semibold text-accent-700 dark:bg-stone-800 dark:text-accent-300">this browser</span>}
+          {current && <HereBadge label="this browser" />}
         </p>
         <p className="font-mono text-xs text-stone-700 dark:text-stone-300">{d.fingerprint ?? "…"}</p>
         <p className="text-sm text-stone-600 dark:text-stone-400">

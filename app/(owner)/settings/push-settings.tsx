@@ -1,5 +1,6 @@
 "use client";
 
+import { HereBadge } from "@/components/here-badge";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Button } from "@/components/button";
@@ -203,7 +204,7 @@ function DeviceItem({ device: d, here, onUnsubscribedHere }: { device: DeviceRow
         <div className="min-w-0 flex-1">
           <p className="font-medium">
             {d.name}
-            {here && <span className="ml-2 rounded-full bg-accent-50 px-2 py-0.5 text-xs font-semibold text-accent-700 dark:bg-stone-800 dark:text-accent-300">this device</span>}
+            {here && <HereBadge label="this device" />}
           </p>
           <p className="text-sm text-stone-600 dark:text-stone-400">
             since {stamp(d.since)} · last delivered {d.lastSuccess ? stamp(d.lastSuccess) : "never yet"}

@@ -1,5 +1,6 @@
 "use client";
 
+import { HereBadge } from "@/components/here-badge";
 import { Button } from "@/components/button";
 import { useAction } from "@/components/use-action";
 import { endOtherSessionsAction, endSessionAction } from "./session-actions";
@@ -38,7 +39,7 @@ function SessionItem({ session: s }: { session: SessionRow }) {
       <div className="min-w-0 flex-1">
         <p className="font-medium">
           {s.device}
-          {s.current && <span className="ml-2 rounded-full bg-accent-50 px-2 py-0.5 text-xs font-semibold text-accent-700 dark:bg-stone-800 dark:text-accent-300">this browser</span>}
+          {s.current && <HereBadge label="this browser" />}
         </p>
         <p className="text-sm text-stone-600 dark:text-stone-400">
           {s.address || "unknown address"} · last used{" "}
