@@ -81,15 +81,26 @@ export async function requireDevice(deviceId: string) {
 
 /** Store KeyPackages for a device inside `tx`, within the cap; their ids in order. */
 async function addKeyPackages(tx: Parameters<Parameters<typeof writeTransaction>[0]>[0], deviceId: string, contents: string[]): Promise<string[]> {
+  // A KeyPackage this device already published (a retried registration whose answer was lost) keeps its id.
+  const known = new Map(
+    (await tx.mlsKeyPackage.findMany({ where: { deviceId, content: { in: contents } }, select: { id: true, content: true } })).map((k) => [k.content, k.id]),
+  );
+  const fresh = contents.filter((c) => !known.has(c));
   const held = await tx.mlsKeyPackage.count({ where: { deviceId } });
-  if (held + contents.length > MAX_KEY_PACKAGES_PER_DEVICE) {
-    throw new E2eeError(`A browser may publish at most ${MAX_KEY_PACKAGES_PER_DEVICE} KeyPackages; this one has ${held} and sent ${contents.length}.`);
+  if (held + fresh.length > MAX_KEY_PACKAGES_PER_DEVICE) {
+    throw new E2eeError(`A browser may publish at most ${MAX_KEY_PACKAGES_PER_DEVICE} KeyPackages; this one has ${held} and sent ${fresh.length}.`);
   }
-  const ids = contents.map(() => randomId());
   // One by one: createdAt order is the order they were sent in.
   const base = Date.now();
-  for (let i = 0; i < ids.length; i++) {
-    await tx.mlsKeyPackage.create({ data: { id: ids[i], deviceId, content: contents[i], createdAt: new Date(base + i) } });
+  const ids: string[] = [];
+  for (let i = 0; i < contents.length; i++) {
+    let id = known.get(contents[i]);
+    if (!id) {
+      id = randomId();
+      known.set(contents[i], id);
+      await tx.mlsKeyPackage.create({ data: { id, deviceId, content: contents[i], createdAt: new Date(base + i) } });
+    }
+    ids.push(id);
   }
   return ids;
 }

@@ -13,6 +13,7 @@ import {
   keyPackageRecord,
   safetyNumber as safetyNumberOf,
   type DeviceRecord,
+  type KeyPackageRecord,
 } from "./device";
 import { fingerprintsByActor, loadGroup } from "./groups";
 import { addNewDevices } from "./membership";
@@ -73,15 +74,29 @@ async function publishKeyPackages(ctx: EngineContext, device: DeviceRecord, coun
   await ctx.vault.commit(batch);
 }
 
+type Registering = { draft: Omit<DeviceRecord, "deviceId">; packages: KeyPackageRecord[] };
+
+/**
+ * Keys first, then the server: the keys are saved before registerDevice is
+ * sent, so a page closed while it is in flight retries with the same key and
+ * KeyPackages, which the server answers with the same device and ids, instead
+ * of leaving a device nobody holds the keys of.
+ */
 async function register(ctx: EngineContext): Promise<DeviceRecord> {
-  const impl = await suite();
-  const keys = await createSignatureKey(impl);
-  const draft = { actor: ctx.owner, name: ctx.deviceName, ...keys };
-  const fresh = await generateKeyPackages(draft, KEY_PACKAGES_TARGET, ctx.now(), impl);
-  const { deviceId, keyPackageIds } = await ctx.transport.registerDevice({ name: ctx.deviceName, signatureKey: keys.publicKey, keyPackages: fresh.map((k) => k.content) });
+  let pending = await ctx.vault.get<Registering>(R.registering);
+  if (!pending) {
+    const impl = await suite();
+    const keys = await createSignatureKey(impl);
+    const draft = { actor: ctx.owner, name: ctx.deviceName, ...keys };
+    const fresh = await generateKeyPackages(draft, KEY_PACKAGES_TARGET, ctx.now(), impl);
+    pending = { draft, packages: fresh.map((k) => keyPackageRecord("", k)) };
+    await ctx.vault.commit(new Batch().put(R.registering, pending));
+  }
+  const { draft, packages } = pending;
+  const { deviceId, keyPackageIds } = await ctx.transport.registerDevice({ name: draft.name, signatureKey: draft.publicKey, keyPackages: packages.map((k) => k.publicPackage) });
   const device: DeviceRecord = { deviceId, ...draft };
-  const batch = new Batch().put(R.device, device);
-  keyPackageIds.forEach((id, i) => batch.put(R.keyPackage(id), keyPackageRecord(id, fresh[i])).put(R.keyPackageRef(fresh[i].ref), { serverId: id }));
+  const batch = new Batch().put(R.device, device).delete(R.registering);
+  keyPackageIds.forEach((id, i) => batch.put(R.keyPackage(id), { ...packages[i], serverId: id }).put(R.keyPackageRef(packages[i].ref), { serverId: id }));
   await ctx.vault.commit(batch);
   return device;
 }

@@ -4,6 +4,8 @@ import type { StreamEnvelope } from "./transport-types";
 
 export const R = {
   device: "device",
+  /** A registration sent but not yet answered: its keys, so a retry is the same device (engine.ts). */
+  registering: "registering",
   cursor: "cursor",
   keyPackage: (serverId: string) => `kp/${serverId}`,
   keyPackageRef: (refHex: string) => `kpref/${refHex}`,

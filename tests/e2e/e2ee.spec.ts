@@ -176,6 +176,20 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   await expect(bAgain.getByRole("log", { name: "Messages" }).getByText(/cannot read this message/).last()).toBeVisible({ timeout: 30_000 });
   await expect(bAgain.getByText("This one will be tampered with")).toHaveCount(0);
 
+  // Settings lists Bob's two devices with their fingerprints; removing the other one takes its KeyPackages away.
+  await bAgain.goto(bob.url + "/settings");
+  const list = bAgain.getByRole("list", { name: "Encryption devices" });
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  await expect(list.getByRole("listitem").filter({ hasText: "this browser" })).toHaveCount(1);
+  await expect(list.getByText(/^\d{5}( \d{5}){11}$/)).toHaveCount(2);
+  await bAgain.getByRole("heading", { name: "End-to-end encryption" }).scrollIntoViewIfNeeded();
+  await shot(bAgain, "e2ee-settings-devices");
+  const other = list.getByRole("listitem").filter({ hasNotText: "this browser" });
+  await other.getByRole("button", { name: /^Remove the device/ }).click();
+  await other.getByRole("button", { name: "Remove", exact: true }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(1);
+  expect(devices(bob)).toBe(1);
+
   // Neither server, nor anything it wrote, holds the words.
   const secrets = ["Secret plan", "blue door", "red door", "Blue door it is", "new phone", "tampered with"];
   const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), "moiety-e2ee-export-"));

@@ -151,6 +151,8 @@ describe("end-to-end encrypted DMs between two instances", { timeout: 60_000 }, 
     bobDevice = registered.deviceId;
     bobKeyPackageIds = registered.keyPackageIds;
     expect(bobKeyPackageIds).toHaveLength(3);
+    // The same registration again (its answer lost on the way) is the same device with the same KeyPackages.
+    expect(await call(bobWeb, "registerDeviceAction", { name: "Bob's laptop", signatureKey, keyPackages: bobKeys.map((k) => k.content) })).toEqual(registered);
 
     const collection = JSON.parse((await bobWeb.get("/users/bob/key_packages", AS_JSON)).body);
     expect(collection).toMatchObject({ type: "Collection", totalItems: 3, id: `${bob.actor}/key_packages` });

@@ -257,6 +257,22 @@ describe("devices and KeyPackages", () => {
     await expect(alice.sendText({ recipients: [mallory], text: "hi" })).rejects.toThrow(`Cannot encrypt for ${mallory} (The KeyPackage's credential names ${BOB}, not ${mallory}.).`);
   });
 
+  it("a registration whose answer was lost is retried as the same device, not a second one", async () => {
+    const transport = server.transportFor(ALICE);
+    const lostAnswer = { ...transport, registerDevice: async (input: Parameters<typeof transport.registerDevice>[0]) => {
+      await transport.registerDevice(input);
+      throw new Error("The connection closed.");
+    } };
+    const store = createMemoryStore();
+    await expect(createE2eeEngine({ transport: lostAnswer, store, ownerActor: ALICE, deviceName: "x", now: () => clock }).ensureDevice()).rejects.toThrow("The connection closed.");
+    const again = await createE2eeEngine({ transport, store, ownerActor: ALICE, deviceName: "x", now: () => clock }).ensureDevice();
+    expect(server.owner(ALICE).devices.size).toBe(1);
+    expect(again.deviceId).toBe([...server.owner(ALICE).devices.keys()][0]);
+    expect(server.owner(ALICE).devices.get(again.deviceId!)!.keyPackages).toHaveLength(10);
+    expect([...store.raw.keys()].filter((k) => k.startsWith("kp/"))).toHaveLength(10);
+    expect(store.raw.has("registering")).toBe(false);
+  });
+
   it("KeyPackages are topped up to 10 when fewer than 5 remain", async () => {
     const { bob } = await pair();
     const device = [...server.owner(BOB).devices.values()][0];

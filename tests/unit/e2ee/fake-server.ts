@@ -53,13 +53,17 @@ export class FakeServer {
     const owner = this.owner(actor);
     const publish = (device: Device, contents: string[]) =>
       contents.map((content) => {
+        // As the real server (lib/domain/mls-devices.ts): the same KeyPackage again keeps its id.
+        const known = device.keyPackages.find((k) => k.content === content);
+        if (known) return known.id;
         const id = nextId("kp-");
         device.keyPackages.push({ id, content });
         return id;
       });
     return {
       registerDevice: async ({ name, signatureKey, keyPackages }) => {
-        const device: Device = { id: nextId("dev-"), name, signatureKey, keyPackages: [] };
+        // The same key again is the same browser retrying, as on the real server.
+        const device: Device = [...owner.devices.values()].find((d) => d.signatureKey === signatureKey) ?? { id: nextId("dev-"), name, signatureKey, keyPackages: [] };
         owner.devices.set(device.id, device);
         return { deviceId: device.id, keyPackageIds: publish(device, keyPackages) };
       },
