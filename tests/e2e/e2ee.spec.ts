@@ -199,6 +199,12 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
     expect(r.code, r.stderr).toBe(0);
   }
   expect([...filesContaining(alice.dataDir, secrets), ...filesContaining(bob.dataDir, secrets), ...filesContaining(exportDir, secrets)]).toEqual([]);
+  // The POST bodies that went out (each server keeps what it delivered) carried MLS, and no words.
+  for (const who of [alice, bob]) {
+    const bodies = sqlite(who, `SELECT "body" FROM "Delivery"`).map((r) => String(r.body));
+    expect(bodies.filter((b) => /"type":"PrivateMessage"/.test(b)).length).toBeGreaterThan(0);
+    expect(bodies.filter((b) => secrets.some((w) => b.includes(w)))).toEqual([]);
+  }
 
   // A peer without keyPackages: the compose screen says before the first message that it is not encrypted.
   const carol = await peer.addActor("carol");
@@ -208,6 +214,13 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   await expect(a.getByText("Not end-to-end encrypted.")).toBeVisible();
   await expect(a.getByLabel("End-to-end encrypt")).toHaveCount(0);
   await shot(a, "e2ee-plaintext-peer");
+  // Sent, it is a plain DM that says who can read it, and Carol's server got the words as a Note.
+  await a.getByLabel("Message").fill("Hello Carol, in the clear");
+  await a.getByRole("button", { name: "Send" }).click();
+  await expect(a).toHaveURL(/\/messages\/[0-9a-z]+$/);
+  await expect(a.getByText(`Readable by: you, the admins of ${peer.host}`)).toBeVisible();
+  await expect(a.getByText("only your devices and")).toHaveCount(0);
+  await eventually(async () => peer.requests.some((r) => r.method === "POST" && r.body.includes("Hello Carol, in the clear") && r.body.includes('"Note"')), "Carol's server received the Note");
 
   expect(pageErrors).toEqual([]);
 });
