@@ -206,6 +206,16 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
     expect(bodies.filter((b) => secrets.some((w) => b.includes(w)))).toEqual([]);
   }
 
+  // At phone width, the encrypted thread and its lock note still fit and pass the accessibility check.
+  await a.setViewportSize({ width: 390, height: 844 });
+  await a.goto(alice.url + "/messages");
+  await a.getByRole("link", { name: /Bob/ }).first().click();
+  await expect(a.getByText("only your devices and Bob's can read this")).toBeVisible();
+  await expect(a.getByRole("log", { name: "Messages" }).getByText("Welcome to your new phone, Bob")).toBeVisible();
+  await shot(a, "e2ee-thread-phone");
+  await expectAccessible(a, "e2ee thread at phone width");
+  await a.setViewportSize({ width: 1280, height: 800 });
+
   // A peer without keyPackages: the compose screen says before the first message that it is not encrypted.
   const carol = await peer.addActor("carol");
   await a.goto(alice.url + "/messages/new");
