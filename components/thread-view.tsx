@@ -78,7 +78,7 @@ export function ThreadPane({ thread, highlight, pageKey = "newest" }: { thread: 
       </header>
 
       {thread.encrypted ? (
-        <ThreadEncryptionNote conversationId={thread.id} names={names(thread)} plaintextEarlier={thread.hasPlaintext ? others : []} />
+        <ThreadEncryptionNote conversationId={thread.id} people={thread.participants.map((p) => p.name)} plaintextEarlier={thread.hasPlaintext ? others : []} />
       ) : (
         <details className="border-b border-stone-200 bg-stone-50 px-4 py-2 text-xs text-stone-700 dark:border-stone-800 dark:bg-stone-900/60 dark:text-stone-300">
           <summary className="cursor-pointer select-none">

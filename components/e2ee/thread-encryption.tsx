@@ -11,7 +11,14 @@ import { useE2ee } from "./engine-context";
 
 type View = { encrypted: boolean; keyChanged: boolean };
 
-export function ThreadEncryptionNote({ conversationId, names, plaintextEarlier }: { conversationId: string; names: string; plaintextEarlier: string[] }) {
+/** "Bob's", or for a group "Bob's, Carol's and Dan's". */
+function possessive(people: string[]): string {
+  const each = people.map((p) => `${p}'s`);
+  return each.length <= 1 ? (each[0] ?? "theirs") : `${each.slice(0, -1).join(", ")} and ${each.at(-1)}`;
+}
+
+export function ThreadEncryptionNote({ conversationId, people, plaintextEarlier }: { conversationId: string; people: string[]; plaintextEarlier: string[] }) {
+  const whose = possessive(people);
   const { engine, version } = useE2ee();
   const [view, setView] = useState<View | null>(null);
   useEffect(() => {
@@ -34,7 +41,7 @@ export function ThreadEncryptionNote({ conversationId, names, plaintextEarlier }
     <div className="border-b border-emerald-200 bg-emerald-50 px-4 py-2 text-xs text-emerald-950 dark:border-emerald-900 dark:bg-emerald-950/40 dark:text-emerald-100">
       <p>
         <Lock />
-        <span className="font-medium">End-to-end encrypted:</span> only your devices and {names}&apos;s can read this.{" "}
+        <span className="font-medium">End-to-end encrypted:</span> only your devices and {whose} can read this.{" "}
         <Link href={`/messages/${conversationId}/safety`} className="underline">
           Compare safety numbers
         </Link>
@@ -44,7 +51,7 @@ export function ThreadEncryptionNote({ conversationId, names, plaintextEarlier }
       )}
       {view?.keyChanged && (
         <p role="status" className="mt-2 rounded border border-amber-400 bg-amber-50 px-2 py-1 text-amber-950 dark:bg-amber-950/50 dark:text-amber-100">
-          {names}&apos;s devices changed since you last compared safety numbers. If you did not expect this, compare them again before
+          {people.length > 1 ? "Someone's" : whose} devices changed since you last compared safety numbers. If you did not expect this, compare them again before
           sharing anything sensitive.{" "}
           <button type="button" className="underline" onClick={() => engine && void Promise.resolve(engine.acknowledgeKeys(conversationId)).then(() => setView({ ...view, keyChanged: false }))}>
             Dismiss
