@@ -6,6 +6,7 @@ import { replyAction } from "@/app/(owner)/messages/actions";
 import { AttachmentPicker, useAttachments } from "./attachment-picker";
 import { useE2ee } from "./e2ee/engine-context";
 import { useEncryptionChoice } from "./e2ee/encryption-choice";
+import { encryptableImages } from "./e2ee/shrink-image";
 
 const MAX = 5000;
 
@@ -55,12 +56,9 @@ export function Composer({
           );
           return;
         }
-        if (images.items.length > 0) {
-          setError("Pictures cannot be sent end-to-end encrypted yet. Remove them to send the text.");
-          return;
-        }
-        await engine.sendText({ recipients: participants, text });
+        await engine.sendText({ recipients: participants, text, images: await encryptableImages(images.items) });
         setText("");
+        images.clear();
         await refresh();
         if (showingNewest) router.refresh();
         else router.push(`/messages/${conversationId}`);
@@ -105,7 +103,7 @@ export function Composer({
           <span className="text-stone-600 dark:text-stone-400">{wantEncrypted ? "— only your devices and theirs can read it" : "— off: their server's admins can read it"}</span>
         </label>
       )}
-      {!encrypt && <AttachmentPicker state={images} compact />}
+      <AttachmentPicker state={images} compact />
       <div className="flex items-end gap-2">
         <label htmlFor="composer" className="sr-only">
           Write a message

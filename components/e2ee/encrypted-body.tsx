@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import type { EncryptedImage } from "@/lib/e2ee/app-data";
 import { useE2ee } from "./engine-context";
 
 // The body of an end-to-end encrypted message: the server holds only
@@ -9,7 +10,7 @@ import { useE2ee } from "./engine-context";
 // as HTML: it comes from the other side's client, unsanitised by any server.
 
 export type MessageViewState =
-  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean }
+  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[] }
   | { state: "unreadable"; reason: string }
   | { state: "unknown" };
 
@@ -41,7 +42,21 @@ export function EncryptedBody({ view }: { view: MessageViewState | null }) {
   const { status } = useE2ee();
   let body: React.ReactNode;
   if (view?.state === "ok") {
-    body = view.deleted ? <span className="italic">This message was deleted.</span> : <span className="whitespace-pre-wrap">{view.text}</span>;
+    body = view.deleted ? (
+      <span className="italic">This message was deleted.</span>
+    ) : (
+      <>
+        <span className="whitespace-pre-wrap">{view.text}</span>
+        {view.images.length > 0 && (
+          <span className="mt-2 block space-y-2">
+            {view.images.map((image, i) => (
+              // eslint-disable-next-line @next/next/no-img-element -- decrypted here; the type was checked against PNG/JPEG/WebP/GIF (lib/e2ee/app-data.ts)
+              <img key={i} src={`data:${image.mediaType};base64,${image.content}`} alt={image.alt || "Image attachment"} className="block max-h-80 rounded-lg" />
+            ))}
+          </span>
+        )}
+      </>
+    );
   } else if (view?.state === "unreadable") {
     body = <span className="italic">This device cannot read this message: {view.reason}</span>;
   } else if (status.state === "unsupported") {

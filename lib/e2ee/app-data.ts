@@ -3,10 +3,24 @@
 // never throws for what we receive, and an HTML → text conversion without a DOM:
 // received HTML is never rendered as HTML.
 
+import { decodeCanonicalBase64 } from "@/lib/activitypub/base64";
+
 const AS = "https://www.w3.org/ns/activitystreams";
 
+/** A picture carried inside the encrypted message itself, as the draft's content objects are: base64 in `content`. */
+export type EncryptedImage = { mediaType: string; content: string; alt: string };
+export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+export const MAX_IMAGES = 4;
+/**
+ * The pictures of one message together, in bytes. The whole MLS message must
+ * stay under lib/activitypub/mls.ts's 256 KiB once base64 (+33 %) and the JSON
+ * wrap them; the browser shrinks photos to fit (components/e2ee/shrink-image.ts).
+ */
+export const MAX_IMAGE_BYTES = 180 * 1024;
+const MAX_ALT = 1500;
+
 export type AppData =
-  | { kind: "create"; noteId: string; html: string; inReplyTo: string | null; actor: string | null }
+  | { kind: "create"; noteId: string; html: string; inReplyTo: string | null; actor: string | null; images: EncryptedImage[] }
   | { kind: "update"; noteId: string; html: string; actor: string | null }
   | { kind: "delete"; noteId: string; actor: string | null }
   | { kind: "null" }
@@ -31,9 +45,12 @@ export function newNoteId(): string {
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-export function buildCreate(input: { actor: string; noteId: string; text: string; inReplyTo?: string }): Uint8Array {
+export function buildCreate(input: { actor: string; noteId: string; text: string; inReplyTo?: string; images?: EncryptedImage[] }): Uint8Array {
   const note: Record<string, unknown> = { type: "Note", id: input.noteId, attributedTo: input.actor, content: textToHtml(input.text) };
   if (input.inReplyTo) note.inReplyTo = input.inReplyTo;
+  if (input.images?.length) {
+    note.attachment = input.images.map((i) => ({ type: "Image", mediaType: i.mediaType, encoding: "base64", content: i.content, name: i.alt }));
+  }
   return encode({ "@context": AS, type: "Create", actor: input.actor, object: note });
 }
 
@@ -56,14 +73,41 @@ const isUrn = (v: unknown): v is string => typeof v === "string" && /^urn:uuid:[
 const typeOf = (v: Record<string, unknown>) => (typeof v.type === "string" ? v.type : Array.isArray(v.type) && typeof v.type[0] === "string" ? v.type[0] : null);
 const unreadable = (reason: string): AppData => ({ kind: "unreadable", reason });
 
-/** A Note as Create/Update carry it: an id urn:uuid and HTML content. */
-function readNote(object: unknown): { noteId: string; html: string; inReplyTo: string | null } | string {
+/** Byte length of an image, or null when it is not a picture we show: a known type, canonical base64. */
+function imageOf(value: unknown): { image: EncryptedImage; bytes: number } | null {
+  if (!isObject(value) || typeOf(value) !== "Image") return null;
+  if (typeof value.mediaType !== "string" || !IMAGE_TYPES.includes(value.mediaType)) return null;
+  if (value.encoding !== undefined && value.encoding !== "base64") return null;
+  if (typeof value.content !== "string") return null;
+  const decoded = decodeCanonicalBase64(value.content);
+  if (!decoded.ok || decoded.bytes.length === 0) return null;
+  const alt = typeof value.name === "string" ? value.name.slice(0, MAX_ALT) : typeof value.summary === "string" ? value.summary.slice(0, MAX_ALT) : "";
+  return { image: { mediaType: value.mediaType, content: value.content, alt }, bytes: decoded.bytes.length };
+}
+
+/** The Note's pictures we can show, at most MAX_IMAGES; others (links, unknown types) are left out. */
+function readImages(value: unknown): EncryptedImage[] {
+  const images: EncryptedImage[] = [];
+  let total = 0;
+  for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+    const read = imageOf(item);
+    if (!read || images.length >= MAX_IMAGES || total + read.bytes > MAX_IMAGE_BYTES * 1.3) continue;
+    total += read.bytes;
+    images.push(read.image);
+  }
+  return images;
+}
+
+/** A Note as Create/Update carry it: an id urn:uuid and HTML content (empty when it carries pictures only). */
+function readNote(object: unknown): { noteId: string; html: string; inReplyTo: string | null; images: EncryptedImage[] } | string {
   if (!isObject(object) || typeOf(object) !== "Note") return "The activity does not carry a Note.";
   if (!isUrn(object.id)) return "The Note's id is not a urn:uuid.";
-  if (typeof object.content !== "string") return "The Note has no text content.";
-  if (object.content.length > MAX_CONTENT) return "The Note's content is too long.";
+  const images = readImages(object.attachment);
+  const html = typeof object.content === "string" ? object.content : images.length > 0 ? "" : null;
+  if (html === null) return "The Note has no text content.";
+  if (html.length > MAX_CONTENT) return "The Note's content is too long.";
   const inReplyTo = isUrn(object.inReplyTo) ? object.inReplyTo : null;
-  return { noteId: object.id, html: object.content, inReplyTo };
+  return { noteId: object.id, html, inReplyTo, images };
 }
 
 /** Reads decrypted application data; anything unexpected is "unreadable" with a reason, never an exception. */

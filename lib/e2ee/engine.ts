@@ -2,6 +2,7 @@
 // UI calls. Every change runs under the store's lock; reads go straight to the
 // sealed records, which change only a whole envelope (or a whole send) at a
 // time, so a read during a sync never sees half of one.
+import type { EncryptedImage } from "./app-data";
 import type { EngineContext } from "./context";
 import { requireDevice } from "./context";
 import {
@@ -30,7 +31,7 @@ export const KEY_PACKAGES_TARGET = 10;
 export const KEY_PACKAGES_LOW = 5;
 
 export type MessageView =
-  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean }
+  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[] }
   | { state: "unreadable"; reason: string }
   | { state: "unknown" };
 
@@ -41,7 +42,7 @@ export type E2eeEngine = {
   fingerprint(): Promise<string>;
   safetyNumber(peerActor: string): Promise<string | null>;
   canEncrypt(recipients: string[]): Promise<{ actor: string; supported: boolean; reason?: string }[]>;
-  sendText(input: { recipients: string[]; text: string; inReplyTo?: string }): Promise<{ conversationId: string; messageId: string }>;
+  sendText(input: { recipients: string[]; text: string; inReplyTo?: string; images?: EncryptedImage[] }): Promise<{ conversationId: string; messageId: string }>;
   editText(messageId: string, text: string): Promise<void>;
   deleteMessage(messageId: string): Promise<void>;
   sync(): Promise<{ processed: number }>;
@@ -174,7 +175,7 @@ export function createE2eeEngine(options: EngineOptions): E2eeEngine {
       const record = await vault.get<MessageRecord>(R.message(messageId));
       if (!record) return { state: "unknown" };
       if (record.state === "unreadable") return record;
-      return { state: "ok", text: record.text, authorActor: record.authorActor, edited: record.edited, deleted: record.deleted };
+      return { state: "ok", text: record.text, authorActor: record.authorActor, edited: record.edited, deleted: record.deleted, images: record.images ?? [] };
     },
 
     async conversationView(conversationId) {

@@ -166,6 +166,7 @@ async function applyPrivate(ctx: EngineContext, envelope: StreamEnvelope, pm: Pr
         inReplyTo: data.inReplyTo,
         edited: false,
         deleted: false,
+        images: data.images,
       };
       batch.put(R.message(envelope.messageId), record);
       // The first Note with an id keeps it: a later Create cannot take over another's Note.
@@ -182,7 +183,7 @@ async function applyPrivate(ctx: EngineContext, envelope: StreamEnvelope, pm: Pr
       if (data.kind === "update") {
         batch.put(R.message(target.messageId), { ...old, html: data.html, text: htmlToText(data.html), edited: true });
       } else {
-        batch.put(R.message(target.messageId), { ...old, html: "", text: "", deleted: true });
+        batch.put(R.message(target.messageId), { ...old, html: "", text: "", images: [], deleted: true });
         hide(target.messageId);
       }
       return "applied";

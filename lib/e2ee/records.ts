@@ -1,5 +1,6 @@
 // The names and shapes of the engine's sealed records (docs/E2EE.md, "Browser
 // engine"), in one place so the sync and send code agree on them.
+import type { EncryptedImage } from "./app-data";
 import type { StreamEnvelope } from "./transport-types";
 
 export const R = {
@@ -49,6 +50,8 @@ export type MessageRecord =
       inReplyTo: string | null;
       edited: boolean;
       deleted: boolean;
+      /** Pictures carried in the message itself (absent in records written before they existed). */
+      images?: EncryptedImage[];
     }
   | { state: "unreadable"; reason: string };
 

@@ -5,7 +5,7 @@
 // state reuse a generation); the server's ids are recorded after.
 import { createApplicationMessage, encodeMlsMessage, type ClientState } from "ts-mls";
 import { bytesToBase64 } from "@/lib/activitypub/base64";
-import { buildCreate, buildDelete, buildUpdate, newNoteId, textToHtml } from "./app-data";
+import { buildCreate, buildDelete, buildUpdate, MAX_IMAGE_BYTES, MAX_IMAGES, newNoteId, textToHtml, type EncryptedImage } from "./app-data";
 import type { EngineContext } from "./context";
 import type { DeviceRecord } from "./device";
 import { loadGroup, saveGroup, type LoadedGroup } from "./groups";
@@ -30,10 +30,16 @@ export function participantsOf(owner: string, recipients: string[]): string[] {
 export async function sendText(
   ctx: EngineContext,
   device: DeviceRecord,
-  input: { recipients: string[]; text: string; inReplyTo?: string },
+  input: { recipients: string[]; text: string; inReplyTo?: string; images?: EncryptedImage[] },
 ): Promise<{ conversationId: string; messageId: string }> {
   const participants = participantsOf(ctx.owner, input.recipients);
-  if (input.text.trim() === "") throw new Error("The message is empty.");
+  const images = input.images ?? [];
+  if (input.text.trim() === "" && images.length === 0) throw new Error("The message is empty.");
+  if (images.length > MAX_IMAGES) throw new Error(`Send at most ${MAX_IMAGES} pictures in one message.`);
+  const imageBytes = images.reduce((sum, i) => sum + Math.floor((i.content.length * 3) / 4), 0);
+  if (imageBytes > MAX_IMAGE_BYTES) {
+    throw new Error(`The pictures are too large to encrypt together (${Math.ceil(imageBytes / 1024)} KB; at most ${MAX_IMAGE_BYTES / 1024} KB). Send fewer at a time.`);
+  }
   const known = await ctx.vault.get<{ groupHex: string }>(R.peers(participants));
   let group: LoadedGroup | null = known ? await loadGroup(ctx.vault, known.groupHex, ctx.owner) : null;
   const envelopes: OutgoingEnvelope[] = [];
@@ -43,7 +49,7 @@ export async function sendText(
     envelopes.push({ kind: "Welcome", content: made.welcome, visible: false });
   }
   const noteId = newNoteId();
-  const sealed = await encrypt(group.state, buildCreate({ actor: ctx.owner, noteId, text: input.text, inReplyTo: input.inReplyTo }));
+  const sealed = await encrypt(group.state, buildCreate({ actor: ctx.owner, noteId, text: input.text, inReplyTo: input.inReplyTo, images }));
   envelopes.push({ kind: "PrivateMessage", content: sealed.content, visible: true });
   const localId = globalThis.crypto.randomUUID();
   const draft: MessageRecord = {
@@ -57,6 +63,7 @@ export async function sendText(
     inReplyTo: input.inReplyTo ?? null,
     edited: false,
     deleted: false,
+    images,
   };
   const before = new Batch().put(R.outgoing(localId), draft);
   saveGroup(before, group.meta, sealed.state);
@@ -97,7 +104,7 @@ export async function changeMessage(ctx: EngineContext, device: DeviceRecord, me
   if (!group) throw new Error("This device is no longer in the conversation's encrypted group.");
   const data = text === null ? buildDelete({ actor: ctx.owner, noteId: old.noteId }) : buildUpdate({ actor: ctx.owner, noteId: old.noteId, text });
   const sealed = await encrypt(group.state, data);
-  const changed: MessageRecord = text === null ? { ...old, html: "", text: "", deleted: true } : { ...old, html: textToHtml(text), text, edited: true };
+  const changed: MessageRecord = text === null ? { ...old, html: "", text: "", images: [], deleted: true } : { ...old, html: textToHtml(text), text, edited: true };
   const batch = new Batch().put(R.message(messageId), changed);
   saveGroup(batch, group.meta, sealed.state);
   await ctx.vault.commit(batch);

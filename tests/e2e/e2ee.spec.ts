@@ -1,11 +1,19 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import Database from "better-sqlite3";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { eventually, startInstance, type Instance } from "../helpers/instances";
 import { Peer } from "../helpers/peer";
 import { expectAccessible, loggedIn as logInBrowser, shot } from "./browser";
+
+// A real 2×2 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 // End-to-end encryption (issue 16, docs/E2EE.md) between two real instances:
 // each browser context is one of an owner's devices, with its own keys in its
@@ -34,6 +42,26 @@ function loggedIn(browser: Browser, who: Instance): Promise<Page> {
       });
     },
   });
+}
+
+/** A PNG of random pixels: it does not compress, so it is width × height × 3 bytes. */
+function noisePng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // truecolour
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) crypto.randomFillSync(rows, y * (width * 3 + 1) + 1, width * 3);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", zlib.deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
 }
 
 function sqlite(who: Instance, sql: string, ...args: unknown[]): any[] {
@@ -126,6 +154,25 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   await expect(bThread.getByText("red door")).toHaveCount(0, { timeout: 30_000 });
   await expect(aThread.getByText("red door")).toHaveCount(0);
   await expect(bThread.locator("li")).toHaveCount(1);
+
+  // A picture travels inside the encrypted message and shows on the other side, with its alt text.
+  await a.getByText("Attach image").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
+  await a.getByLabel("Alt text for image 1").fill("A tiny encrypted square");
+  await a.getByRole("button", { name: "Send" }).click();
+  const picture = bThread.getByRole("img", { name: "A tiny encrypted square" });
+  await expect(picture).toBeVisible({ timeout: 30_000 });
+  await expect(picture).toHaveJSProperty("naturalWidth", 2);
+  expect(await picture.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
+  await expect(aThread.getByRole("img", { name: "A tiny encrypted square" })).toBeVisible();
+  // A photo too large to travel as it is (2.4 MB) is redrawn smaller in the browser, as JPEG.
+  await b.getByText("Attach image").setInputFiles({ name: "noise.png", mimeType: "image/png", buffer: noisePng(1000, 800) });
+  await b.getByLabel("Alt text for image 1").fill("A big noisy photo");
+  await b.getByRole("button", { name: "Send" }).click();
+  const photo = aThread.getByRole("img", { name: "A big noisy photo" });
+  await expect(photo).toBeVisible({ timeout: 30_000 });
+  expect(await photo.getAttribute("src")).toMatch(/^data:image\/jpeg;base64,/);
+  expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth / img.naturalHeight)).toBeCloseTo(1.25, 1);
+  await shot(a, "e2ee-pictures");
 
   // The safety numbers agree on both sides.
   await a.getByRole("link", { name: "Compare safety numbers" }).click();

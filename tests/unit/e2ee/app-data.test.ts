@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildCreate, buildDelete, buildNull, buildUpdate, htmlToText, newNoteId, readAppData, textToHtml } from "@/lib/e2ee/app-data";
+import { buildCreate, buildDelete, buildNull, buildUpdate, htmlToText, MAX_IMAGE_BYTES, newNoteId, readAppData, textToHtml } from "@/lib/e2ee/app-data";
 
 const ALICE = "https://a.example/users/alice";
 const bytes = (value: unknown) => new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value));
@@ -15,10 +15,34 @@ describe("application data", () => {
     const noteId = newNoteId();
     const reply = newNoteId();
     expect(noteId).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
-    expect(readAppData(buildCreate({ actor: ALICE, noteId, text: "hi", inReplyTo: reply }))).toEqual({ kind: "create", noteId, html: "<p>hi</p>", inReplyTo: reply, actor: ALICE });
+    expect(readAppData(buildCreate({ actor: ALICE, noteId, text: "hi", inReplyTo: reply }))).toEqual({ kind: "create", noteId, html: "<p>hi</p>", inReplyTo: reply, actor: ALICE, images: [] });
     expect(readAppData(buildUpdate({ actor: ALICE, noteId, text: "hey" }))).toEqual({ kind: "update", noteId, html: "<p>hey</p>", actor: ALICE });
     expect(readAppData(buildDelete({ actor: ALICE, noteId }))).toEqual({ kind: "delete", noteId, actor: ALICE });
     expect(readAppData(buildNull(ALICE))).toEqual({ kind: "null" });
+  });
+
+  it("pictures travel inside the Note as the draft's base64 Image objects; ones we would not show are left out", () => {
+    const noteId = newNoteId();
+    const png = { mediaType: "image/png", content: Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString("base64"), alt: "a square" };
+    const built = readAppData(buildCreate({ actor: ALICE, noteId, text: "", images: [png] }));
+    expect(built).toEqual({ kind: "create", noteId, html: "", inReplyTo: null, actor: ALICE, images: [png] });
+    const note = (attachment: unknown) => bytes({ type: "Create", object: { type: "Note", id: noteId, content: "<p>x</p>", attachment } });
+    const image = (over: Record<string, unknown>) => ({ type: "Image", mediaType: "image/png", content: png.content, name: "alt", ...over });
+    const images = (attachment: unknown) => {
+      const read = readAppData(note(attachment));
+      return read.kind === "create" ? read.images : read;
+    };
+    expect(images(image({}))).toEqual([{ mediaType: "image/png", content: png.content, alt: "alt" }]);
+    expect(images([image({ mediaType: "image/svg+xml" }), image({ type: "Link" }), image({ content: "not base64!" }), image({ encoding: "hex" })])).toEqual([]);
+    expect(images([image({ content: "AAA-" })])).toEqual([]); // URL-safe base64 is not the canonical form
+    expect(images(Array.from({ length: 6 }, () => image({})))).toHaveLength(4);
+    const huge = Buffer.alloc(MAX_IMAGE_BYTES * 2).toString("base64");
+    expect(images([image({ content: huge })])).toEqual([]);
+    // A Note with neither text nor a picture we show is unreadable, not an empty bubble.
+    expect(readAppData(bytes({ type: "Create", object: { type: "Note", id: noteId, attachment: [image({ mediaType: "text/html" })] } }))).toEqual({
+      kind: "unreadable",
+      reason: "The Note has no text content.",
+    });
   });
 
   it("anything else is unreadable with a reason, never an exception", () => {

@@ -43,11 +43,11 @@ describe("Alice and Bob, one device each", () => {
     ]);
 
     const sent = await alice.sendText({ recipients: [BOB], text: "Hello <Bob>,\n\nsee you & soon" });
-    expect(await alice.messageView(sent.messageId)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false });
+    expect(await alice.messageView(sent.messageId)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false, images: [] });
     const bobFirst = lastMessageId(BOB);
     expect(await bob.messageView(bobFirst)).toEqual({ state: "unknown" });
     await bob.sync();
-    expect(await bob.messageView(bobFirst)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false });
+    expect(await bob.messageView(bobFirst)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false, images: [] });
     // Bob's Welcome used up one of his KeyPackages, on the server too.
     expect([...server.owner(BOB).devices.values()][0].keyPackages).toHaveLength(9);
 
@@ -78,6 +78,17 @@ describe("Alice and Bob, one device each", () => {
     expect(await bob.messageView(bobFirst)).toMatchObject({ state: "ok", text: "", deleted: true });
     expect(server.owner(BOB).hidden.has(bobFirst)).toBe(true);
     expect(server.owner(ALICE).hidden.has(sent.messageId)).toBe(true);
+  });
+
+  it("a picture is sent inside the encrypted message and read on the other side; too many bytes are refused in words", async () => {
+    const { alice, bob } = await pair();
+    const png = { mediaType: "image/png", content: Buffer.from("a tiny picture").toString("base64"), alt: "tiny" };
+    const sent = await alice.sendText({ recipients: [BOB], text: "look", images: [png] });
+    expect(await alice.messageView(sent.messageId)).toMatchObject({ state: "ok", text: "look", images: [png] });
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "look", images: [png] });
+    const big = { mediaType: "image/jpeg", content: Buffer.alloc(200 * 1024).toString("base64"), alt: "" };
+    await expect(alice.sendText({ recipients: [BOB], text: "", images: [big] })).rejects.toThrow(/too large to encrypt together \(\d+ KB; at most 180 KB\)/);
   });
 
   it("a tampered PrivateMessage is unreadable with a reason and later messages still read", async () => {

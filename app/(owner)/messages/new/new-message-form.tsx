@@ -9,6 +9,7 @@ import { Notice } from "@/components/notice";
 import { useE2ee } from "@/components/e2ee/engine-context";
 import { EncryptionToggle } from "@/components/e2ee/encryption-toggle";
 import { useEncryptionChoice } from "@/components/e2ee/encryption-choice";
+import { encryptableImages } from "@/components/e2ee/shrink-image";
 import { resolveRecipientAction, sendNewMessageAction, type Recipient } from "../actions";
 
 export function NewMessageForm({ initialTo }: { initialTo: string }) {
@@ -97,11 +98,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         }
       }
       if (encrypted && engine) {
-        if (images.items.length > 0) {
-          setSendError("Pictures cannot be sent end-to-end encrypted yet. Remove them, or turn encryption off to send them readable by the servers.");
-          return;
-        }
-        const sent = await engine.sendText({ recipients: to.map((r) => r.id), text });
+        const sent = await engine.sendText({ recipients: to.map((r) => r.id), text, images: await encryptableImages(images.items) });
         await refresh();
         router.push(`/messages/${sent.conversationId}`);
         return;
@@ -220,10 +217,9 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       </div>
 
       {recipients.length > 0 && <EncryptionToggle choice={choice} on={wantEncrypted} onChange={setWantEncrypted} servers={recipients.map((r) => r.server)} />}
-      {encrypt ? (
-        <p className="text-sm text-stone-600 dark:text-stone-400">Pictures cannot be sent end-to-end encrypted yet.</p>
-      ) : (
-        <AttachmentPicker state={images} />
+      <AttachmentPicker state={images} />
+      {encrypt && images.items.length > 0 && (
+        <p className="text-sm text-stone-600 dark:text-stone-400">Encrypted pictures travel inside the message: large photos are made smaller first.</p>
       )}
       {sendError && <Notice tone="error">{sendError}</Notice>}
       <Button type="submit" busy={sending} disabled={(recipients.length === 0 && !query.trim()) || (!text.trim() && images.items.length === 0)}>
