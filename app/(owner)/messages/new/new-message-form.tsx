@@ -87,9 +87,10 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         return;
       }
       let encrypted = encrypt;
-      if (to !== recipients) {
-        // A recipient found in this click was never checked: encrypt when all can
-        // (the default); otherwise stop once, so the notice is seen before the first message.
+      if (to !== recipients || choice.state === "checking") {
+        // A recipient found in this click (or a check still under way) was never seen
+        // checked: encrypt when all can (the default); otherwise stop once, so the
+        // notice is seen before the first message.
         const answers = engine && wantEncrypted ? await engine.canEncrypt(to.map((r) => r.id)).catch(() => []) : [];
         encrypted = answers.length === to.length && answers.every((a) => a.supported);
         if (!encrypted && wantEncrypted) {
