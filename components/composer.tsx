@@ -37,7 +37,8 @@ export function Composer({
   const box = useRef<HTMLTextAreaElement>(null);
   const images = useAttachments();
   const { engine, status, refresh } = useE2ee();
-  const choice = useEncryptionChoice(participants);
+  // An encrypted conversation needs no asking (each send looks up devices as needed).
+  const choice = useEncryptionChoice(encryptedThread ? [] : participants);
   const [wantEncrypted, setWantEncrypted] = useState(true);
   // An encrypted conversation is never answered in the clear by accident: without a usable device, sending waits.
   const encrypt = encryptedThread || (choice.state === "available" && wantEncrypted);
@@ -50,9 +51,13 @@ export function Composer({
       if (encrypt) {
         if (!engine || status.state !== "ready") {
           setError(
-            choice.state === "unavailable"
-              ? `This conversation is end-to-end encrypted, but this browser cannot take part: ${choice.reason}`
-              : "This browser's encryption keys are still loading; try again in a moment.",
+            status.state === "unsupported"
+              ? `This conversation is end-to-end encrypted, but this browser cannot take part: ${status.reason}`
+              : status.state === "removed"
+                ? "This conversation is end-to-end encrypted, but this browser was removed from your devices. Reload the page to set it up again."
+                : status.state === "error"
+                  ? `This conversation is end-to-end encrypted, but this browser's keys could not be opened: ${status.error}`
+                  : "This browser's encryption keys are still loading; try again in a moment.",
           );
           return;
         }

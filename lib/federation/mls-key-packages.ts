@@ -25,6 +25,15 @@ const PER_ACTOR = { totalMs: 10_000, perFetchMs: 4_000 };
 
 class Unsupported extends Error {}
 
+/**
+ * Actors whose profile lists no keyPackages (Mastodon's, today), remembered a
+ * while: opening a conversation with one asks whether it can be encrypted, and
+ * the answer does not change from one minute to the next. Not failures to
+ * reach them, and never KeyPackages themselves: each is for one group only.
+ */
+const NO_KEY_PACKAGES_MS = 10 * 60 * 1000;
+const withoutKeyPackages = new Map<string, { reason: string; until: number }>();
+
 async function signedLoader(): Promise<DocumentLoader> {
   const [rsa] = await loadKeyPairs("instance");
   if (!rsa) throw new Unsupported("This server has no instance key yet, so it cannot fetch other servers' documents.");
@@ -56,7 +65,10 @@ async function remoteKeyPackages(actor: string): Promise<PeerKeyPackages> {
   // The document must speak for the actor asked for (issue 11): not another account's.
   if (idOf(document) !== actor) throw new Unsupported(`${actor} answered with a different account.`);
   const collection = keyPackagesCollectionOf(document);
-  if (!collection.ok) return { actor, supported: false, reason: collection.error };
+  if (!collection.ok) {
+    withoutKeyPackages.set(actor, { reason: collection.error, until: Date.now() + NO_KEY_PACKAGES_MS });
+    return { actor, supported: false, reason: collection.error };
+  }
   const items = (await collectionItems(load, await fetchOn(load, collection.id, host, "KeyPackage list"), host)).slice(0, MAX_PEER_KEY_PACKAGES);
   const keyPackages: KeyPackageItem[] = [];
   for (const item of items) {
@@ -91,6 +103,9 @@ export async function keyPackagesOf(input: { deviceId: string; actors: string[] 
     [...new Set(input.actors)].map(async (actor): Promise<PeerKeyPackages> => {
       if (actor === me) return { actor, supported: true, keyPackages: await ownOtherKeyPackages(input.deviceId) };
       if (!isHttpUrl(actor)) return { actor, supported: false, reason: `${actor} is not an account URL.` };
+      const known = withoutKeyPackages.get(actor);
+      if (known && known.until > Date.now()) return { actor, supported: false, reason: known.reason };
+      withoutKeyPackages.delete(actor);
       try {
         return await withFetchBudget(PER_ACTOR, () => remoteKeyPackages(actor));
       } catch (error) {

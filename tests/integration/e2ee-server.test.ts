@@ -186,6 +186,13 @@ describe("end-to-end encrypted DMs between two instances", { timeout: 60_000 }, 
     expect(answers.find((a: any) => a.actor === carol.id)).toMatchObject({ supported: false, reason: expect.stringMatching(/does not offer end-to-end encryption/) });
     // Alice's own actor: her other devices' KeyPackages (she has none besides this one).
     expect(answers.find((a: any) => a.actor === alice.actor)).toEqual({ actor: alice.actor, supported: true, keyPackages: [] });
+    // A profile without keyPackages is remembered a while: asking again fetches nothing from Carol's server.
+    const carolGets = () => peer.requests.filter((r) => r.method === "GET" && carol.id.endsWith(r.url.split("?")[0])).length;
+    const before = carolGets();
+    const again = await call(aliceWeb, "keyPackagesOfAction", { deviceId: aliceDevice, actors: [carol.id] });
+    expect(again).toEqual([answers.find((a: any) => a.actor === carol.id)]);
+    expect(carolGets()).toBe(before);
+    expect(before).toBeGreaterThan(0);
   });
 
   it("Alice's device sends a Welcome and a message; Bob's stream has both in order, and his device joins and decrypts", async () => {
