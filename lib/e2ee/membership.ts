@@ -6,7 +6,7 @@ import { bytesToBase64 } from "@/lib/activitypub/base64";
 import type { EngineContext } from "./context";
 import { checkPeerKeyPackage, generateKeyPackages, toHex, type DeviceRecord } from "./device";
 import { actorsOf, initialAcks, loadGroup, membersOf, saveGroup } from "./groups";
-import { R, type GroupMeta } from "./records";
+import { R, type GroupMeta, type SendRecord } from "./records";
 import { clientConfigFor, suite } from "./suite";
 import { Batch } from "./vault";
 
@@ -105,16 +105,26 @@ export async function addNewDevices(ctx: EngineContext, device: DeviceRecord, me
       { extraProposals: adds(picked.keyPackages), ratchetTreeExtension: true, wireAsPublicMessage: true },
     );
     if (!commit.welcome) continue;
-    const batch = new Batch();
-    saveGroup(batch, meta, commit.newState);
-    await ctx.vault.commit(batch);
-    await ctx.transport.sendEnvelopes({
-      deviceId: device.deviceId,
+    // The new epoch and the commit that leads others to it are saved together: if
+    // the send fails, the next sync sends it again (sync.ts), rather than leaving
+    // this device alone in an epoch nobody else can reach.
+    const toSend: SendRecord = {
       recipients: meta.participants,
       envelopes: [
         { kind: "PublicMessage", content: bytesToBase64(encodeMlsMessage(commit.commit)), visible: false },
         { kind: "Welcome", content: bytesToBase64(encodeMlsMessage(welcomeMessage(commit.welcome))), visible: false },
       ],
-    });
+    };
+    const name = R.toSend(`${Date.now().toString().padStart(16, "0")}-${meta.groupHex}`);
+    const batch = new Batch().put(name, toSend);
+    saveGroup(batch, meta, commit.newState);
+    await ctx.vault.commit(batch);
+    await sendSaved(ctx, device, name, toSend).catch(() => undefined);
   }
+}
+
+/** Sends envelopes kept under `name` and forgets them once the server has them. */
+export async function sendSaved(ctx: EngineContext, device: DeviceRecord, name: string, saved: SendRecord): Promise<void> {
+  await ctx.transport.sendEnvelopes({ deviceId: device.deviceId, recipients: saved.recipients, envelopes: saved.envelopes });
+  await ctx.vault.commit(new Batch().delete(name));
 }

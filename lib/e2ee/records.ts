@@ -1,7 +1,7 @@
 // The names and shapes of the engine's sealed records (docs/E2EE.md, "Browser
 // engine"), in one place so the sync and send code agree on them.
 import type { EncryptedImage } from "./app-data";
-import type { StreamEnvelope } from "./transport-types";
+import type { OutgoingEnvelope, StreamEnvelope } from "./transport-types";
 
 export const R = {
   device: "device",
@@ -21,6 +21,8 @@ export const R = {
   pending: (seq: number) => `pending/${String(seq).padStart(16, "0")}`,
   toHide: (messageId: string) => `todo-hide/${messageId}`,
   toRemoveKeyPackage: (serverId: string) => `todo-kp/${serverId}`,
+  /** Envelopes a saved group state depends on (a commit adding devices), until the server took them. */
+  toSend: (localId: string) => `todo-send/${localId}`,
 };
 
 export type GroupMeta = {
@@ -54,6 +56,8 @@ export type MessageRecord =
       images?: EncryptedImage[];
     }
   | { state: "unreadable"; reason: string };
+
+export type SendRecord = { recipients: string[]; envelopes: OutgoingEnvelope[] };
 
 export type PendingRecord = { envelope: StreamEnvelope; groupHex: string | null; waited: number };
 

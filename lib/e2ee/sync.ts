@@ -2,18 +2,21 @@
 // (docs/E2EE.md, "Ordering"). Each envelope's changes and the cursor land in
 // one batch; what must wait is kept and retried after each later success, and
 // given up as unreadable after 50 later envelopes of its group. Calls to the
-// server that an envelope asks for (hide a message, remove a KeyPackage) are
-// recorded in the same batch and made afterwards, so none is lost to a crash.
+// server that an envelope asks for (hide a message, remove a KeyPackage), and a
+// commit that could not be sent, are recorded with the state that needs them
+// and made afterwards, so none is lost to a crash or a failed request.
 import type { EngineContext } from "./context";
 import type { DeviceRecord } from "./device";
-import { addNewDevices } from "./membership";
+import { addNewDevices, sendSaved } from "./membership";
 import { applyEnvelope, decodeEnvelope, groupHexOf, markUnreadable } from "./receive";
-import { MAX_WAIT, R, type GroupMeta, type PendingRecord } from "./records";
+import { MAX_WAIT, R, type GroupMeta, type PendingRecord, type SendRecord } from "./records";
 import { Batch } from "./vault";
 
 const PAGE = 100;
 
 export async function flushServerCalls(ctx: EngineContext, device: DeviceRecord): Promise<void> {
+  // Oldest first (the names start with the time): a commit before anything sent after it.
+  for (const [name, saved] of await ctx.vault.list<SendRecord>(R.toSend(""))) await sendSaved(ctx, device, name, saved);
   for (const [name] of await ctx.vault.list(R.toHide(""))) {
     await ctx.transport.hideEnvelopeMessage({ messageId: name.slice(R.toHide("").length) });
     await ctx.vault.commit(new Batch().delete(name));

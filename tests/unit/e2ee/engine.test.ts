@@ -257,6 +257,35 @@ describe("devices and KeyPackages", () => {
     expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "for both of Bob's devices" });
   });
 
+  it("a commit adding a device whose send failed is sent again at the next sync, so nobody is left behind", async () => {
+    const transport = server.transportFor(ALICE);
+    let failNext = false;
+    const flaky = { ...transport, sendEnvelopes: (input: Parameters<typeof transport.sendEnvelopes>[0]) => {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error("The server is unreachable."));
+      }
+      return transport.sendEnvelopes(input);
+    } };
+    const alice = createE2eeEngine({ transport: flaky, store: createMemoryStore(), ownerActor: ALICE, deviceName: "x", now: () => clock });
+    const bob = engine(BOB);
+    await alice.ensureDevice();
+    await bob.ensureDevice();
+    const sent = await alice.sendText({ recipients: [BOB], text: "hi" });
+    const bob2 = engine(BOB, createMemoryStore(), "phone");
+    await bob2.ensureDevice();
+    failNext = true;
+    await alice.checkDevices(sent.conversationId, 0); // the commit is saved but does not get out
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(0);
+    await alice.sync(); // sent now
+    expect(server.owner(ALICE).stream.filter((e) => e.kind === "PublicMessage")).toHaveLength(1);
+    await alice.sendText({ recipients: [BOB], text: "after the retry" });
+    await bob.sync();
+    await bob2.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "after the retry" });
+    expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "after the retry" });
+  });
+
   it("a KeyPackage whose credential names another actor is refused", async () => {
     const { alice } = await pair();
     const mallory = "https://m.example/users/mallory";
