@@ -3,15 +3,13 @@ import {
   envelopeStreamAction,
   hideEnvelopeMessageAction,
   keyPackagesOfAction,
-  listDevicesAction,
   publishKeyPackagesAction,
   registerDeviceAction,
-  removeDeviceAction,
   removeKeyPackageAction,
   sendEnvelopesAction,
 } from "@/app/(owner)/e2ee-actions";
 import type { SomeActionResult } from "@/lib/action-result";
-import type { DeviceInfo, E2eeTransport } from "@/lib/e2ee/transport-types";
+import type { E2eeTransport } from "@/lib/e2ee/transport-types";
 
 // The browser's side of E2eeTransport (lib/e2ee/transport-types.ts): each call
 // is one server action of app/(owner)/e2ee-actions.ts, a refusal becomes an
@@ -40,9 +38,3 @@ const transport: E2eeTransport = {
 export function e2eeTransport(): E2eeTransport {
   return transport;
 }
-
-/** Settings' two calls beside the transport. */
-export const e2eeSettings = {
-  listDevices: () => value<DeviceInfo[]>(listDevicesAction()),
-  removeDevice: (deviceId: string) => value<Record<string, never>>(removeDeviceAction({ deviceId })),
-};

@@ -76,9 +76,12 @@ function flightResult(body: string): unknown {
   return JSON.parse(row, (_key, v) => (typeof v === "string" && v.startsWith("$") ? (v.startsWith("$$") ? v.slice(1) : (texts.get(v.slice(1)) ?? v)) : v));
 }
 
+/** Settings' two actions are answered on the page that uses them; the device's on every owner page. */
+const SETTINGS_ACTIONS = new Set(["listDevicesAction", "removeDeviceAction"]);
+
 /** Call an e2ee action as the owner's browser does; its value, or a failure with the server's words. */
 async function call<T = any>(web: Client, name: string, input?: unknown): Promise<T> {
-  const res = await web.action("/messages", name, input === undefined ? [] : [input]);
+  const res = await web.action(SETTINGS_ACTIONS.has(name) ? "/settings" : "/messages", name, input === undefined ? [] : [input]);
   const result = flightResult(res.body) as { ok: boolean; value?: T; error?: string } | null;
   if (!result) throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   if (!result.ok) throw new Error(`${name} refused: ${result.error}`);

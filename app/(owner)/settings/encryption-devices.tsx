@@ -6,7 +6,7 @@ import { Button } from "@/components/button";
 import { useE2ee } from "@/components/e2ee/engine-context";
 import { useAction } from "@/components/use-action";
 import type { DeviceInfo } from "@/lib/e2ee/transport-types";
-import { removeDeviceAction } from "../e2ee-actions";
+import { listDevicesAction, removeDeviceAction } from "../e2ee-actions";
 
 type Row = DeviceInfo & { fingerprint: string | null };
 
@@ -28,8 +28,23 @@ function useFingerprints(devices: DeviceInfo[]): Row[] {
 }
 
 /** The owner's end-to-end encryption devices: each browser that holds keys, with its fingerprint. */
-export function EncryptionDevices({ devices }: { devices: DeviceInfo[] }) {
+export function EncryptionDevices({ devices: rendered }: { devices: DeviceInfo[] }) {
   const { engine, status } = useE2ee();
+  // The list as rendered may predate this browser's own registration (the first visit): ask again once it is done.
+  const [devices, setDevices] = useState(rendered);
+  useEffect(() => setDevices(rendered), [rendered]);
+  useEffect(() => {
+    if (status.state !== "ready") return;
+    let live = true;
+    void listDevicesAction()
+      .then((r) => {
+        if (live && r.ok) setDevices(r.value);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [status]);
   const rows = useFingerprints(devices);
   const [mine, setMine] = useState<string | null>(null);
   useEffect(() => {
