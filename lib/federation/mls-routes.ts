@@ -66,7 +66,7 @@ export async function mlsResponse(request: Request): Promise<Response | null> {
   return null;
 }
 
-/** The owner's actor document with `keyPackages` and the MLS context; any other response as it is. */
+/** The owner's actor document with the `keyPackages` term (defined inline) and property; any other response as it is. */
 export async function withKeyPackagesProperty(request: Request, response: Response): Promise<Response> {
   const name = ACTOR.exec(new URL(request.url).pathname)?.[1];
   if (!name || response.status !== 200 || !/json/i.test(response.headers.get("content-type") ?? "")) return response;
