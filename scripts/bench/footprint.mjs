@@ -7,14 +7,14 @@
 // Then the same after one page (GET /login), for what lazy loading puts off.
 // The tree's peak under load is measured by inbox.mjs.
 //
-//   node scripts/bench/footprint.mjs [--starts 3] [--settle 3] [--node-options "V8 FLAGS"]
+//   node scripts/bench/footprint.mjs [--starts 3] [--settle 3] [--node-options "NODE_OPTIONS"] [--node-args "V8 FLAGS"]
 
 import { prepareInstance, serve, sleep } from "./lib/moiety.mjs";
 import { rssOfPids, treePids } from "./lib/proctree.mjs";
 import { MB, figure, summarize } from "./lib/report.mjs";
 import { runAsScript } from "./lib/script.mjs";
 
-export const FOOTPRINT_DEFAULTS = { starts: 3, settle: 3, nodeOptions: "" };
+export const FOOTPRINT_DEFAULTS = { starts: 3, settle: 3, nodeOptions: "", nodeArgs: "" };
 
 export async function runFootprint(options = {}) {
   const o = { ...FOOTPRINT_DEFAULTS, ...options };
@@ -22,7 +22,7 @@ export async function runFootprint(options = {}) {
   const inst = await prepareInstance();
   const runs = [];
   for (let i = 0; i < o.starts; i++) {
-    const server = await serve({ ...inst, env: o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {} });
+    const server = await serve({ ...inst, env: o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}, nodeArgs: o.nodeArgs });
     await sleep(o.settle * 1000);
     const pids = treePids(server.process.pid);
     const each = pids.map((p) => rssOfPids([p]));

@@ -7,7 +7,8 @@
 // they are) beside this client's own CPU time.
 //
 //   node scripts/bench/inbox.mjs [--n 2000] [--c 32] [--actors 50] [--inbox shared|personal]
-//                                [--node-options "V8 FLAGS"] [--store-timeout 60] [--profile DIR]
+//                                [--node-options "NODE_OPTIONS"] [--node-args "V8 FLAGS"] [--server-log FILE]
+//                                [--store-timeout 60] [--profile DIR]
 //                                [--warm N: N more DMs at concurrency C before the measured window]
 //   Another server, measured the same way:
 //   node scripts/bench/inbox.mjs --target http://127.0.0.1:8080/users/alice/inbox [--recipient ACTOR_URL]
@@ -18,6 +19,11 @@
 // over raw keep-alive sockets (lib/sign.mjs, lib/rawhttp.mjs). --profile DIR
 // records V8 CPU profiles of every Node process of Moiety's tree
 // (lib/profiler-preload.mjs): one for start-up and warm-up, one for the load.
+// --node-args puts flags on the server's node command line (V8's own, such as
+// --trace-opt, which Node 20 refuses in NODE_OPTIONS); --server-log FILE keeps
+// what the server prints. The log line "server CPU by thread" splits the
+// window's CPU between the main thread and the others (V8's compiler and GC
+// helpers, SQLite's checkpoint thread).
 
 import fs from "node:fs";
 import { measureWindow, presignDms, setUp, warmUp } from "./lib/load.mjs";
@@ -112,6 +118,7 @@ export async function runInbox(options = {}) {
     figures.push(figure("inbox", "actor document GETs during the run", peer.stats.actorGets - actorGetsBefore, "requests", null, `${o.n} DMs from ${o.actors} actors`));
     figures.push({ bench: "inbox", name: "status histogram", value: JSON.stringify(hist), unit: "" });
     log(`stored ${stored ?? "?"} in ${round((end - start) / 1000)} s; statuses ${JSON.stringify(hist)}`);
+    if (m.serverCpuMs !== null) log(`server CPU by thread (ms): ${JSON.stringify(m.threads)}`);
   } finally {
     await close();
   }

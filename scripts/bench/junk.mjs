@@ -9,7 +9,9 @@
 //               (so this figure includes a TCP connect and close per refusal).
 // Phase 1 floods with each kind alone for --seconds (the oversize flood also
 // against a bare node:http server that only answers 413, lib/bare-413.mjs: the
-// floor a new connection per request costs any Node server); phase 2 floods with all
+// floor a new connection per request costs any Node HTTP server; and against a
+// bare node:net server with no HTTP parser, lib/bare-net-413.mjs: what the
+// connection alone costs); phase 2 floods with all
 // three together while real DMs are sent at --dm-rate per second, then waits
 // for those DMs to be stored. Junk goes over pipelined keep-alive sockets
 // (--depth requests in flight on each) from another loopback address
@@ -113,32 +115,43 @@ async function flood(kinds, pools, o, target, until) {
   return { perKind, ms };
 }
 
+/** The floors the oversize flood is compared with: servers that do nothing but answer 413. */
+const FLOORS = [
+  { script: "./lib/bare-413.mjs", name: "a bare node:http server that only answers 413 (the floor)" },
+  { script: "./lib/bare-net-413.mjs", name: "a bare node:net server that writes a 413 to the first bytes (no HTTP parser)" },
+];
+
 /**
- * The oversize flood against a bare node:http server that only answers 413
- * (lib/bare-413.mjs), measured the same way: what accepting a connection and
- * parsing one request costs any Node server on this machine.
+ * The oversize flood against each floor (lib/bare-413.mjs, lib/bare-net-413.mjs),
+ * measured the same way: what accepting a connection and parsing one request
+ * costs any Node server on this machine, and what the connection alone costs.
  */
-async function oversizeFloor(request, o, label, log) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("./lib/bare-413.mjs", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
-  try {
-    const port = Number(await new Promise((resolve, reject) => {
-      child.stdout.once("data", (d) => resolve(String(d).trim()));
-      child.once("exit", () => reject(new Error("the bare server did not start")));
-    }));
-    const bare = { host: "127.0.0.1", port };
-    const w = measureWindow(child.pid);
-    const { perKind, ms } = await flood(["oversize"], { oversize: request }, o, bare, sleep(o.seconds * 1000));
-    const m = w.stop();
-    const refused = refusedIn(perKind.oversize);
-    log(`oversize against a bare node:http server: ${JSON.stringify(perKind.oversize)} in ${Math.round(ms)} ms`);
-    const name = `  the same flood against a bare node:http server that only answers 413 (the floor)`;
-    return [
-      figure("junk", `${name}: refused per second`, refused / (ms / 1000), "/s", null, label),
-      figure("junk", `${name}: its CPU per refusal`, m.serverCpuMs / Math.max(1, refused), "ms", null, `client ${round((100 * m.clientCpuMs) / m.wallMs, 0)} % of a core`),
-    ];
-  } finally {
-    child.kill();
+async function oversizeFloors(request, o, label, log) {
+  const figures = [];
+  for (const floor of FLOORS) {
+    const child = spawn(process.execPath, [fileURLToPath(new URL(floor.script, import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const port = Number(await new Promise((resolve, reject) => {
+        child.stdout.once("data", (d) => resolve(String(d).trim()));
+        child.once("exit", () => reject(new Error("the bare server did not start")));
+      }));
+      const bare = { host: "127.0.0.1", port };
+      const w = measureWindow(child.pid);
+      const { perKind, ms } = await flood(["oversize"], { oversize: request }, o, bare, sleep(o.seconds * 1000));
+      const m = w.stop();
+      const refused = refusedIn(perKind.oversize);
+      log(`oversize against ${floor.name}: ${JSON.stringify(perKind.oversize)} in ${Math.round(ms)} ms`);
+      const name = `  the same flood against ${floor.name}`;
+      figures.push(
+        figure("junk", `${name}: refused per second`, refused / (ms / 1000), "/s", null, label),
+        figure("junk", `${name}: its CPU per refusal`, m.serverCpuMs / Math.max(1, refused), "ms", null, `client ${round((100 * m.clientCpuMs) / m.wallMs, 0)} % of a core`),
+      );
+    } finally {
+      child.kill();
+    }
+    await sleep(500);
   }
+  return figures;
 }
 
 const refusedIn = (h) => Object.entries(h).reduce((n, [s, c]) => (/^[45]\d\d$/.test(s) ? n + c : n), 0);
@@ -175,7 +188,7 @@ export async function runJunk(options = {}) {
       figures.push(figure("junk", `${describe[kind]}: refused per second`, refused / (ms / 1000), "/s", [">=", 10_000], `statuses ${JSON.stringify(h)}`));
       if (m.serverCpuMs !== null) figures.push(figure("junk", `${describe[kind]}: server CPU per refusal`, m.serverCpuMs / Math.max(1, refused), "ms", ["<=", 0.1], `client ${round((100 * m.clientCpuMs) / m.wallMs, 0)} % of a core`));
       await sleep(500);
-      if (kind === "oversize" && o.floor) figures.push(...(await oversizeFloor(pools.oversize, o, describe.oversize, log)));
+      if (kind === "oversize" && o.floor) figures.push(...(await oversizeFloors(pools.oversize, o, describe.oversize, log)));
     }
 
     // Phase 2: all junk at once while real DMs arrive at a modest rate.

@@ -81,6 +81,8 @@ const SUMMARY = [
   { label: "  server CPU per refusal", target: "≤ 0.1 ms", section: "junk", name: /^oversize bodies .*: server CPU per refusal$/, snac2: "—", before: "—" },
   { label: "  a bare node:http server under the same flood: refused/s", target: "—", section: "junk", name: /bare node:http server .*: refused per second$/, snac2: "—", before: "—" },
   { label: "  its CPU per refusal (the floor)", target: "—", section: "junk", name: /bare node:http server .*: its CPU per refusal$/, snac2: "—", before: "—" },
+  { label: "  a bare node:net server (no HTTP parser): refused/s", target: "—", section: "junk", name: /bare node:net server .*: refused per second$/, snac2: "—", before: "—" },
+  { label: "  its CPU per refusal (what the connection costs)", target: "—", section: "junk", name: /bare node:net server .*: its CPU per refusal$/, snac2: "—", before: "—" },
   { label: "real DMs' p99 under the junk flood", target: "< 50 ms", section: "junk", name: "  real DMs latency p99", snac2: "—", before: "—" },
   { label: "idle RSS of the whole tree after start", target: "< 120 MB", section: "footprint", name: "idle RSS of the whole process tree after start (median)", snac2: "—", before: "~290 MB (2 processes)" },
   { label: "RSS of the tree once a page has been served", target: "—", section: "footprint", name: "RSS of the tree once a page has been served (median)", snac2: "—", before: "—" },

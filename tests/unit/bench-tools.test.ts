@@ -4,8 +4,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alive, killTree, rssOfPids, treePids } from "../../scripts/bench/lib/proctree.mjs";
+import { alive, cpuMsByThread, killTree, rssOfPids, threadCpuDelta, treePids } from "../../scripts/bench/lib/proctree.mjs";
 import { RawConnection, sendAll } from "../../scripts/bench/lib/rawhttp.mjs";
+import { parseArgs } from "../../scripts/bench/lib/report.mjs";
 import { presignAll, rawPost } from "../../scripts/bench/lib/sign.mjs";
 
 // The benchmark's own tools (scripts/bench/lib): the raw HTTP client must
@@ -123,6 +124,35 @@ describe("process tree", () => {
     expect(killed.length).toBe(3);
     expect(killed.filter(alive)).toEqual([]);
     process.kill(fromThread, "SIGKILL");
+    await worker.terminate();
+  });
+});
+
+describe("options", () => {
+  const defaults = { n: 2000, floor: true, nodeArgs: "", target: "" };
+
+  it("keeps a value whole after its first '=', and gives a string option the next word even when it starts with --", () => {
+    expect(parseArgs(["--node-args=--interrupt-budget=300000", "--n", "50"], defaults)).toMatchObject({ nodeArgs: "--interrupt-budget=300000", n: 50 });
+    expect(parseArgs(["--node-args", "--v8-pool-size=1 --trace-opt", "--floor", "false"], defaults)).toMatchObject({ nodeArgs: "--v8-pool-size=1 --trace-opt", floor: false });
+  });
+
+  it("reads a flag with no value as true, and leaves the defaults alone", () => {
+    expect(parseArgs(["--floor", "--n=7"], defaults)).toEqual({ ...defaults, floor: true, n: 7 });
+    expect(parseArgs([], defaults)).toEqual(defaults);
+  });
+});
+
+describe("CPU by thread", () => {
+  it("names the main thread and counts a busy worker thread's time apart from it", async () => {
+    const before = cpuMsByThread([process.pid]);
+    expect(Object.keys(before)).toContain("main");
+    const worker = new Worker(`const end = Date.now() + 300; while (Date.now() < end) {} require("node:worker_threads").parentPort.postMessage("done"); setInterval(() => {}, 1000);`, { eval: true });
+    await new Promise((r) => worker.once("message", r));
+    const delta = threadCpuDelta(before, cpuMsByThread([process.pid]));
+    const others = Object.entries(delta).filter(([name]) => name !== "main");
+    // The worker spun for 300 ms of wall time on a thread of its own (ticks are 10 ms).
+    expect(Math.max(...others.map(([, ms]) => Number(ms)))).toBeGreaterThanOrEqual(150);
+    expect(others.every(([name]) => /#\d+$/.test(name))).toBe(true);
     await worker.terminate();
   });
 });

@@ -3,7 +3,7 @@
 // a measurement window over the server's process tree and this client.
 
 import { startPeer } from "./peer.mjs";
-import { cpuMsOfPids, selfCpuMs, treePids, treeSampler } from "./proctree.mjs";
+import { cpuMsByThread, cpuMsOfPids, selfCpuMs, threadCpuDelta, treePids, treeSampler } from "./proctree.mjs";
 import { presignAll } from "./sign.mjs";
 import { openTarget, waitForStored } from "./target.mjs";
 
@@ -43,13 +43,14 @@ export async function warmUp(peer, target, send, log) {
 
 /**
  * Start measuring the server's tree (CPU, RSS peak) and this process's CPU.
- * stop() → { serverCpuMs (null without a pid), clientCpuMs, wallMs, rssPeak, processes }.
+ * stop() → { serverCpuMs (null without a pid), clientCpuMs, wallMs, rssPeak, processes, threads (CPU ms by thread name) }.
  */
 export function measureWindow(rootPid) {
   const t0 = performance.now();
   const client0 = selfCpuMs();
   const pids0 = rootPid ? treePids(rootPid) : [];
   const server0 = cpuMsOfPids(pids0);
+  const threads0 = cpuMsByThread(pids0);
   const sampler = rootPid ? treeSampler(rootPid) : null;
   return {
     stop() {
@@ -57,8 +58,10 @@ export function measureWindow(rootPid) {
       const clientCpuMs = selfCpuMs() - client0;
       const mem = sampler?.stop() ?? { peak: 0, processes: 0 };
       // Processes that started during the window count from zero; those that ended were reaped into their parent's times.
-      const serverCpuMs = rootPid ? cpuMsOfPids(treePids(rootPid)) - server0 : null;
-      return { serverCpuMs, clientCpuMs, wallMs, rssPeak: mem.peak, processes: mem.processes };
+      const pids = rootPid ? treePids(rootPid) : [];
+      const serverCpuMs = rootPid ? cpuMsOfPids(pids) - server0 : null;
+      const threads = threadCpuDelta(threads0, cpuMsByThread(pids));
+      return { serverCpuMs, clientCpuMs, wallMs, rssPeak: mem.peak, processes: mem.processes, threads };
     },
   };
 }

@@ -70,9 +70,10 @@ export async function prepareInstance({ username = "alice", port, dataDir } = {}
  * `moiety serve` on a prepared data dir. Resolves once /api/health answers 200,
  * with the time that took (spawn → healthy) and the two PIDs.
  */
-export async function serve({ port, dataDir, origin, env = {}, quiet = true }) {
+export async function serve({ port, dataDir, origin, env = {}, quiet = true, nodeArgs = "", log = "" }) {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, "serve"], {
+  // nodeArgs: flags on node's own command line (V8's flags, which Node 20 refuses in NODE_OPTIONS).
+  const child = spawn(process.execPath, [...nodeArgs.split(" ").filter(Boolean), CLI, "serve"], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -88,6 +89,7 @@ export async function serve({ port, dataDir, origin, env = {}, quiet = true }) {
   });
   let output = "";
   const keep = (d) => {
+    if (log) fs.appendFileSync(log, d);
     output += d;
     if (output.length > 200_000) output = output.slice(-100_000);
     if (!quiet) process.stderr.write(d);

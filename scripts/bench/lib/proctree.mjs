@@ -84,6 +84,46 @@ export function cpuMsOfPids(pids) {
   return ticks * TICK_MS;
 }
 
+/**
+ * CPU time (ms) of every thread of these processes, by thread: "main" for a
+ * process's main thread, otherwise its name and id ("node#1234": Node 20
+ * gives V8's compiler and GC helpers and libuv's pool no names of their own).
+ * Where a process's time goes, for the benchmarks' logs.
+ */
+export function cpuMsByThread(pids) {
+  const out = {};
+  for (const pid of pids) {
+    let tids = [];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const key = tid === String(pid) ? (pids.length > 1 ? `main#${pid}` : "main") : `${name}#${tid}`;
+        out[key] = (out[key] ?? 0) + (Number(f[11]) + Number(f[12])) * TICK_MS;
+      } catch {
+        // exited
+      }
+    }
+  }
+  return out;
+}
+
+/** b − a per thread, those that used any CPU, largest first. */
+export function threadCpuDelta(a, b) {
+  return Object.fromEntries(
+    Object.entries(b)
+      .map(([k, v]) => [k, v - (a[k] ?? 0)])
+      .filter(([, v]) => v > 0)
+      .sort((x, y) => y[1] - x[1]),
+  );
+}
+
 const PAGE = 4096;
 
 /** Sum of the resident set sizes (bytes; what VmRSS says) of these processes. */

@@ -63,12 +63,15 @@ export function parseArgs(argv, defaults) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith("--")) continue;
-    const [k, inline] = a.slice(2).split("=", 2);
+    // Only the first "=" separates: --node-options=--v8-pool-size=1 keeps its value whole.
+    const eq = a.indexOf("=");
+    const k = eq < 0 ? a.slice(2) : a.slice(2, eq);
     const key = k.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    let v = inline;
+    let v = eq < 0 ? undefined : a.slice(eq + 1);
     if (v === undefined) {
       const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith("--")) {
+      // A string option takes the next word even when it starts with "--" (V8 flags for --node-options).
+      if (next !== undefined && (!next.startsWith("--") || typeof defaults[key] === "string")) {
         v = next;
         i++;
       } else v = "true";

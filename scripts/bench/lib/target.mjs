@@ -15,7 +15,7 @@ import { prepareInstance, serve, sleep } from "./moiety.mjs";
 const run = promisify(exec);
 
 /** Options every inbox-shaped benchmark takes (merged into its defaults). */
-export const TARGET_DEFAULTS = { target: "", recipient: "", pid: 0, storedSql: "", db: "", storedCmd: "", inbox: "shared", nodeOptions: "" };
+export const TARGET_DEFAULTS = { target: "", recipient: "", pid: 0, storedSql: "", db: "", storedCmd: "", inbox: "shared", nodeOptions: "", nodeArgs: "", serverLog: "" };
 
 /** The incoming DMs Moiety has stored, from its data dir (read-only connection). */
 export function moietyStoredCounter(dataDir) {
@@ -89,7 +89,7 @@ export async function openTarget(o, log = () => {}) {
     moiety: { inst, server: null, env },
     /** (Re)start `moiety serve` on the same data dir and port. */
     async start() {
-      t.moiety.server = await serve({ ...inst, env });
+      t.moiety.server = await serve({ ...inst, env, nodeArgs: o.nodeArgs, log: o.serverLog });
       t.rootPid = t.moiety.server.process.pid;
       return t.moiety.server;
     },
