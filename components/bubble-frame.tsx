@@ -13,7 +13,10 @@ export type BubbleData = {
   deleted: boolean;
   /** Sanitised when stored (lib/activitypub/html.ts). */
   html: string;
+  /** A content warning: the text and images stay folded behind it until opened. */
   summary: string | null;
+  /** The images stay hidden until opened. */
+  sensitive: boolean;
   attachments: BubbleAttachment[];
   time: { text: string; iso: string; title: string };
   edited: boolean;

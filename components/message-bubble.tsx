@@ -1,5 +1,6 @@
 "use client";
 
+import type { ReactNode } from "react";
 import { BubbleFrame, type BubbleData } from "./bubble-frame";
 import { EncryptedMessage } from "./e2ee/encrypted-message";
 import { MessageActions } from "./message-actions";
@@ -12,8 +13,56 @@ import { MessageActions } from "./message-actions";
 
 export type { BubbleData };
 
+function Attachments({ m }: { m: BubbleData }) {
+  if (m.attachments.length === 0) return null;
+  return (
+    <ul className="mt-2 space-y-2">
+      {m.attachments.map((a) => (
+        <li key={a.href}>
+          {a.image ? (
+            // eslint-disable-next-line @next/next/no-img-element -- proxied, size-limited remote image
+            <img src={a.image} alt={a.label} className="max-h-80 rounded-lg" loading="lazy" />
+          ) : (
+            <a href={a.href} rel="noopener nofollow noreferrer" target="_blank">
+              {a.label}
+            </a>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A fold that opens on a click or Enter (a native <details>: no script, and a closed one loads no images). */
+function Fold({ label, action, children }: { label: ReactNode; action: string; children: ReactNode }) {
+  return (
+    <details className="group">
+      <summary className="cursor-pointer select-none list-none [&::-webkit-details-marker]:hidden">
+        {label}{" "}
+        <span className="ml-1 whitespace-nowrap rounded-md border border-current px-1.5 py-0.5 text-xs font-medium opacity-80">
+          <span className="group-open:hidden">{action}</span>
+          <span className="hidden group-open:inline">Hide</span>
+        </span>
+      </summary>
+      <div className="mt-2">{children}</div>
+    </details>
+  );
+}
+
 export function MessageBubble({ m, highlight }: { m: BubbleData; highlight: boolean }) {
   if (m.encrypted) return <EncryptedMessage m={m} highlight={highlight} />;
+  const text = <div className="message-body break-words [&_p+p]:mt-2" dangerouslySetInnerHTML={{ __html: m.html }} />;
+  // As Mastodon shows them: a content warning folds the text and images away; "sensitive" alone, the images.
+  const hiddenImages = m.sensitive && m.attachments.some((a) => a.image);
+  const images = hiddenImages ? (
+    <div className="mt-2">
+      <Fold label={<span className="text-sm">{m.attachments.length === 1 ? "Sensitive image" : "Sensitive images"}</span>} action="Show">
+        <Attachments m={m} />
+      </Fold>
+    </div>
+  ) : (
+    <Attachments m={m} />
+  );
   return (
     <BubbleFrame
       m={m}
@@ -22,26 +71,17 @@ export function MessageBubble({ m, highlight }: { m: BubbleData; highlight: bool
       edited={m.edited}
       actions={<MessageActions messageId={m.id} />}
       body={
-        <>
-          {m.summary && <p className="mb-1 text-sm font-semibold">CW: {m.summary}</p>}
-          <div className="message-body break-words [&_p+p]:mt-2" dangerouslySetInnerHTML={{ __html: m.html }} />
-          {m.attachments.length > 0 && (
-            <ul className="mt-2 space-y-2">
-              {m.attachments.map((a) => (
-                <li key={a.href}>
-                  {a.image ? (
-                    // eslint-disable-next-line @next/next/no-img-element -- proxied, size-limited remote image
-                    <img src={a.image} alt={a.label} className="max-h-80 rounded-lg" loading="lazy" />
-                  ) : (
-                    <a href={a.href} rel="noopener nofollow noreferrer" target="_blank">
-                      {a.label}
-                    </a>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
-        </>
+        m.summary ? (
+          <Fold label={<span className="text-sm font-semibold">Content warning: {m.summary}</span>} action="Show">
+            {text}
+            <Attachments m={m} />
+          </Fold>
+        ) : (
+          <>
+            {text}
+            {images}
+          </>
+        )
       }
     />
   );

@@ -26,7 +26,8 @@ function bubbleData(m: MessageView, group: boolean): BubbleData {
     mine,
     deleted: m.deleted,
     html: m.deleted ? "" : m.html,
-    summary: m.summary,
+    summary: m.deleted ? null : m.summary,
+    sensitive: m.sensitive,
     attachments: m.deleted
       ? []
       : m.attachments.map((a) => ({

@@ -22,6 +22,10 @@ export type DirectMessageInput = {
   thread: string;
   inReplyTo?: string | null;
   attachments?: { mediaType: string; url: string; alt: string | null }[];
+  /** The content warning, plain text (Mastodon's `spoiler_text`). */
+  summary?: string | null;
+  /** Its images are sensitive; always so with a content warning, as Mastodon sends it. */
+  sensitive?: boolean;
 };
 
 export function buildDirectMessage(input: DirectMessageInput, options?: FollowersOptions) {
@@ -36,13 +40,14 @@ export function buildDirectMessage(input: DirectMessageInput, options?: Follower
     type: "Note",
     attributedTo: input.actor,
     ...addressing,
+    ...(input.summary ? { summary: input.summary } : {}),
     content: input.html,
     published: input.published.toISOString(),
     url: input.objectId,
     context: input.thread,
     conversation: input.thread,
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
-    sensitive: false,
+    sensitive: Boolean(input.summary) || input.sensitive === true,
     tag: addressing.to.map((id) => ({ type: "Mention", href: id, name: input.recipients.find((r) => r.id === id)!.mention })),
     attachment: (input.attachments ?? []).map((a) => ({ type: "Document", mediaType: a.mediaType, url: a.url, name: a.alt })),
   };
@@ -74,8 +79,26 @@ export function buildCreateOf<T extends { "@context": unknown; id: string; attri
  * `updated`, to the same audience (its `to`, never more). Returns the new Note
  * too, stored as what the message now says.
  */
-export function buildDirectMessageUpdate(input: { actor: string; objectId: string; sentNote: Record<string, unknown>; html: string; updated: Date }) {
-  const note: Record<string, unknown> = { ...input.sentNote, content: input.html, updated: input.updated.toISOString() };
+export function buildDirectMessageUpdate(input: {
+  actor: string;
+  objectId: string;
+  sentNote: Record<string, unknown>;
+  html: string;
+  updated: Date;
+  /** The new content warning and sensitivity; left out, the Note keeps what it had. */
+  summary?: string | null;
+  sensitive?: boolean;
+}) {
+  const { summary: oldSummary, ...rest } = input.sentNote;
+  const summary = input.summary === undefined ? oldSummary : input.summary;
+  const sensitive = input.sensitive === undefined && input.summary === undefined ? rest.sensitive : Boolean(summary) || input.sensitive === true;
+  const note: Record<string, unknown> = {
+    ...rest,
+    ...(summary ? { summary } : {}),
+    ...(sensitive === undefined ? {} : { sensitive }),
+    content: input.html,
+    updated: input.updated.toISOString(),
+  };
   const { "@context": context, ...noteBody } = note;
   const update = {
     "@context": context,

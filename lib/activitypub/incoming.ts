@@ -231,6 +231,8 @@ export type DmValues = {
   html: string;
   text: string;
   summary: string | null;
+  /** Its images are hidden until clicked: the Note's `sensitive`, or a content warning. */
+  sensitive: boolean;
   attachments: DmAttachment[];
   published: Date;
 };
@@ -270,17 +272,18 @@ export function directMessageOf(input: {
     html: content.html,
     text: content.text,
     summary: content.contentWarning,
+    sensitive: content.sensitive,
     attachments: content.attachments,
     published: published.getTime() > now.getTime() + FUTURE_SLACK_MS ? now : published,
   };
 }
 
-export type EditValues = { html: string; text: string; summary: string | null; attachments: DmAttachment[]; updated: Date };
+export type EditValues = { html: string; text: string; summary: string | null; sensitive: boolean; attachments: DmAttachment[]; updated: Date };
 
 /** The new content of an edited Note; null without a readable `updated` (an edit must say when). */
 export function editOf(object: JsonObject): EditValues | null {
   const updated = typeof object.updated === "string" ? new Date(object.updated) : null;
   if (!updated || Number.isNaN(updated.getTime())) return null;
   const content = extractDmContent(object);
-  return { html: content.html, text: content.text, summary: content.contentWarning, attachments: content.attachments, updated };
+  return { html: content.html, text: content.text, summary: content.contentWarning, sensitive: content.sensitive, attachments: content.attachments, updated };
 }

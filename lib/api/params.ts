@@ -76,6 +76,14 @@ export function str(params: Params, key: string): string | undefined {
   return undefined;
 }
 
+const TRUE = new Set(["true", "1", "on", "yes"]);
+
+/** A yes/no parameter as Rails reads one (true, 1, on, yes); absent gives undefined. */
+export function bool(params: Params, key: string): boolean | undefined {
+  const value = str(params, key);
+  return value === undefined ? undefined : TRUE.has(value.toLowerCase());
+}
+
 /** A parameter given as an array (`k[]=` or JSON) or as one space- or newline-separated string. */
 export function list(params: Params, key: string): string[] | undefined {
   const value = params[key] ?? params[`${key}[]`];

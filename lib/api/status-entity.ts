@@ -11,7 +11,7 @@ import { apiIdString } from "./ids";
 // people, so an app that builds a reply from them addresses exactly them.
 
 /** The Message columns a status is made of. */
-export const STATUS_COLUMNS = `m."id", m."apiId", m."conversationId", m."objectId", m."direction", m."authorId", m."inReplyTo", m."html", m."summary", m."attachments", m."published", m."updated", m."deletedAt"`;
+export const STATUS_COLUMNS = `m."id", m."apiId", m."conversationId", m."objectId", m."direction", m."authorId", m."inReplyTo", m."html", m."summary", m."sensitive", m."attachments", m."published", m."updated", m."deletedAt"`;
 
 export type StatusRow = {
   id: string;
@@ -23,6 +23,8 @@ export type StatusRow = {
   inReplyTo: string | null;
   html: string;
   summary: string | null;
+  /** SQLite's 0/1 through $queryRaw, a boolean through Prisma's models. */
+  sensitive: boolean | number | bigint;
   attachments: string;
   published: Date | string;
   updated: Date | string | null;
@@ -102,7 +104,7 @@ function buildStatus(row: StatusRow, ctx: Context) {
     account,
     content: row.html,
     visibility: "direct" as const,
-    sensitive: Boolean(row.summary),
+    sensitive: Boolean(row.summary) || Number(row.sensitive) === 1,
     spoiler_text: row.summary ?? "",
     media_attachments: mediaAttachments(row),
     application: null,

@@ -3,14 +3,14 @@ import { db } from "../db";
 import { getOwner } from "../domain/owner";
 import { env } from "../env";
 import { LookupError } from "../federation/lookup";
-import { deleteDirectMessage, editDirectMessage, sendDirectMessage } from "../domain/direct-messages";
+import { deleteDirectMessage, editDirectMessage, sendDirectMessage, type ContentWarning } from "../domain/direct-messages";
 import { SendError } from "../domain/sending";
 import { requireToken } from "./auth";
 import { api, ApiError, json } from "./http";
 import { claimIdempotencyKey } from "./idempotency";
 import { sourceText } from "./source-text";
 import { parseApiId, requireApiId } from "./ids";
-import { list, readParams, str, type Params } from "./params";
+import { bool, list, readParams, str, type Params } from "./params";
 import { mediaAttachments, STATUS_COLUMNS, statusById, statusesOf, statusOfMessage, type StatusRow } from "./status-entity";
 
 // Statuses (docs.joinmastodon.org/methods/statuses) for a server that only
@@ -75,18 +75,28 @@ async function mentionedPeople(text: string): Promise<string[]> {
   return handles;
 }
 
+/** spoiler_text and sensitive, as the domain takes them; left out, nothing changes on an edit. */
+function warningOf(params: Params): ContentWarning {
+  const spoiler = params.spoiler_text;
+  return {
+    ...(spoiler === undefined ? {} : { summary: typeof spoiler === "string" ? spoiler : null }),
+    ...(bool(params, "sensitive") === undefined ? {} : { sensitive: bool(params, "sensitive") }),
+  };
+}
+
 async function send(params: Params): Promise<string> {
   const text = str(params, "status") ?? "";
   const uploads = mediaIdsOf(params) ?? [];
+  const warning = warningOf(params);
   const replyTo = str(params, "in_reply_to_id");
   try {
     if (replyTo !== undefined) {
       const parent = parseApiId(replyTo);
       const m = parent === null ? null : await db().message.findUnique({ where: { apiId: parent }, select: { conversationId: true, deletedAt: true } });
       if (!m || m.deletedAt) throw new ApiError(404, "The post you are trying to reply to does not appear to exist.");
-      return (await sendDirectMessage({ conversationId: m.conversationId, text, uploads })).messageId;
+      return (await sendDirectMessage({ conversationId: m.conversationId, text, uploads, ...warning })).messageId;
     }
-    return (await sendDirectMessage({ to: await mentionedPeople(text), text, uploads })).messageId;
+    return (await sendDirectMessage({ to: await mentionedPeople(text), text, uploads, ...warning })).messageId;
   } catch (err) {
     sendFailure(err);
   }
@@ -169,7 +179,7 @@ export const editStatus = api(async (request, context) => {
     if (!same) throw new ApiError(422, "Moiety can change only the text of a sent message, not its images.");
   }
   try {
-    await editDirectMessage(m.id, str(params, "status") ?? "");
+    await editDirectMessage(m.id, str(params, "status") ?? "", warningOf(params));
   } catch (err) {
     sendFailure(err);
   }

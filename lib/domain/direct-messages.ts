@@ -31,7 +31,17 @@ function validateText(text: string, allowEmpty = false): string {
  * images already stored through the API (POST /api/v2/media), each taken by
  * this message only.
  */
-type SendInput = { text: string; attachments?: NewAttachment[]; uploads?: bigint[] } & ({ to: string[] } | { conversationId: string });
+type SendInput = { text: string; attachments?: NewAttachment[]; uploads?: bigint[] } & ContentWarning & ({ to: string[] } | { conversationId: string });
+
+/** A content warning (shown before the text, which stays folded away) and whether the images are sensitive. */
+export type ContentWarning = { summary?: string | null; sensitive?: boolean };
+
+/** The content warning as sent: trimmed, one line of plain text, counted with the text against MAX_DM_TEXT; "" is none. */
+function validateWarning(summary: string | null | undefined, text: string): string | null {
+  const s = (summary ?? "").replace(/\s+/g, " ").trim();
+  if (s.length + text.length > MAX_DM_TEXT) throw new SendError(`The message and its content warning are longer than ${MAX_DM_TEXT} characters together.`);
+  return s || null;
+}
 
 export type SentMessage = { messageId: string; conversationId: string; objectId: string; recipients: string[] };
 
@@ -93,6 +103,8 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
     throw err;
   }
   const text = validateText(input.text, files.length + uploads.length > 0);
+  const summary = validateWarning(input.summary, text);
+  const sensitive = summary !== null || input.sensitive === true;
   const me = actorUrl(owner.username);
 
   let recipients: RemoteActor[];
@@ -136,6 +148,8 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
     thread,
     inReplyTo: last?.objectId,
     attachments: stored,
+    summary,
+    sensitive,
   });
 
   await writeTransaction(async (tx) => {
@@ -149,6 +163,8 @@ export async function sendDirectMessage(input: SendInput): Promise<SentMessage> 
         inReplyTo: last?.objectId ?? null,
         html,
         text: htmlToText(html),
+        summary,
+        sensitive,
         attachments: JSON.stringify(stored.map(({ file: _file, ...a }) => a)),
         objectJson: JSON.stringify(note),
         published,
@@ -177,10 +193,15 @@ async function ownMessage(messageId: string) {
   return { owner, msg, recipients };
 }
 
-/** Edit one of the owner's messages: a new text, an Update with a later `updated`. */
-export async function editDirectMessage(messageId: string, newText: string): Promise<void> {
+/**
+ * Edit one of the owner's messages: a new text, an Update with a later
+ * `updated`. The content warning and sensitivity change only when given.
+ */
+export async function editDirectMessage(messageId: string, newText: string, warning: ContentWarning = {}): Promise<void> {
   const { owner, msg, recipients } = await ownMessage(messageId);
   const text = validateText(newText);
+  const summary = warning.summary === undefined ? msg.summary : validateWarning(warning.summary, text);
+  const sensitive = summary !== null || (warning.sensitive ?? (warning.summary === undefined ? msg.sensitive : false));
   const mentions = new Map(recipients.filter((r) => r.handle).map((r) => [r.handle!, r.id]));
   const html = textToHtml(text, { mentions });
   const updated = new Date();
@@ -190,8 +211,10 @@ export async function editDirectMessage(messageId: string, newText: string): Pro
     sentNote: JSON.parse(msg.objectJson ?? "{}"),
     html,
     updated,
+    summary,
+    sensitive,
   });
-  await db().message.update({ where: { id: msg.id }, data: { html, text: htmlToText(html), objectJson: JSON.stringify(note), updated } });
+  await db().message.update({ where: { id: msg.id }, data: { html, text: htmlToText(html), summary, sensitive, objectJson: JSON.stringify(note), updated } });
   await deliverActivity(update, recipients, msg.id);
 }
 

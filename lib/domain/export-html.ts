@@ -34,6 +34,8 @@ export type ExportMessage = {
   text: string;
   html: string;
   summary: string | null;
+  /** Its images were marked sensitive (always so with a content warning). */
+  sensitive: boolean;
   attachments: ExportAttachment[];
 };
 

@@ -83,6 +83,7 @@ export async function collectExport(): Promise<{ data: ExportData; media: string
       messages: c.messages.map((m) => ({
         ...messageRecord(m),
         summary: m.summary,
+        sensitive: m.summary !== null || m.sensitive,
         attachments: parseAttachments(m.attachments).map((a): ExportAttachment => {
           const url = a.url as string;
           const own = m.direction === "out" ? ownMediaFile(url) : null;

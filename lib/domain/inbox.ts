@@ -84,6 +84,13 @@ const TAB_SQL: Record<Tab, string> = {
 const PREVIEW_READ = 1000;
 const PREVIEW_CHARS = 160;
 
+/** A content warning stands in for the text it covers: the list is seen at a glance, by anyone near the screen. */
+function lastMessagePreview(m: { deletedAt: unknown; encrypted: unknown; text: string; summary: string | null }): string {
+  if (m.deletedAt !== null) return "Message deleted";
+  if (Number(m.encrypted) === 1) return ENCRYPTED_PREVIEW;
+  return m.summary ? previewOf(`Content warning: ${m.summary}`) : previewOf(m.text);
+}
+
 function previewOf(text: string): string {
   return text.replace(/\s+/g, " ").slice(0, PREVIEW_CHARS);
 }
@@ -116,8 +123,8 @@ async function listConversationSummaries(tab: Tab, opts: { limit?: number; befor
   );
   const lastIds = rows.map((r) => r.lastId).filter((x): x is string => x !== null);
   const lastRows = lastIds.length
-    ? await db().$queryRawUnsafe<{ id: string; direction: string; deletedAt: unknown; text: string; length: bigint | number; encrypted: unknown }[]>(
-        `SELECT "id", "direction", "deletedAt", substr("text", 1, ${PREVIEW_READ}) AS "text", length("text") AS "length", "encrypted" FROM "Message" WHERE "id" IN (${marks(lastIds.length)})`,
+    ? await db().$queryRawUnsafe<{ id: string; direction: string; deletedAt: unknown; text: string; length: bigint | number; encrypted: unknown; summary: string | null }[]>(
+        `SELECT "id", "direction", "deletedAt", substr("text", 1, ${PREVIEW_READ}) AS "text", length("text") AS "length", "encrypted", "summary" FROM "Message" WHERE "id" IN (${marks(lastIds.length)})`,
         ...lastIds,
       )
     : [];
@@ -143,7 +150,7 @@ async function listConversationSummaries(tab: Tab, opts: { limit?: number; befor
       participants: (byConversation.get(c.id) ?? []).map((a) => map.get(a)!),
       lastMessageAt: toDate(c.lastMessageAt),
       unread: Number(c.unreadCount),
-      preview: m ? (m.deletedAt !== null ? "Message deleted" : (Number(m.encrypted) === 1 ? ENCRYPTED_PREVIEW : previewOf(m.text))) : "",
+      preview: m ? lastMessagePreview(m) : "",
       previewFromMe: m?.direction === "out",
       isRequest: Boolean(Number(c.isRequest)),
       archived: Boolean(Number(c.archived)),
@@ -198,6 +205,8 @@ export type MessageView = {
   html: string;
   text: string;
   summary: string | null;
+  /** Its images stay hidden until clicked. */
+  sensitive: boolean;
   attachments: Attachment[];
   published: Date;
   updated: Date | null;
@@ -243,6 +252,7 @@ type MessageRow = {
   encrypted: unknown;
   text: string;
   summary: string | null;
+  sensitive: unknown;
   attachments: string;
   published: Date | string;
   updated: Date | string | null;
@@ -345,7 +355,7 @@ export async function getThread(id: string, opts: { before?: string; around?: st
     anchor = target ? ((await pageEndAround(id, target, limit)) ?? undefined) : undefined;
   }
   const newestFirst = await db().$queryRawUnsafe<MessageRow[]>(
-    `SELECT "id", "direction", "authorId", "html", "text", "summary", "attachments", "published", "updated", "deletedAt", "encrypted"
+    `SELECT "id", "direction", "authorId", "html", "text", "summary", "sensitive", "attachments", "published", "updated", "deletedAt", "encrypted"
        FROM "Message"
       WHERE "conversationId" = ?${anchor ? ` AND ("published" < ? OR ("published" = ? AND "id" < ?))` : ""}
       ORDER BY "published" DESC, "id" DESC
@@ -419,6 +429,7 @@ export async function getThread(id: string, opts: { before?: string; around?: st
         /** End-to-end encrypted: html and text are the placeholder; the browser holding the keys decrypts it. */
         encrypted: Number(m.encrypted) === 1,
         summary: m.summary,
+        sensitive: m.summary !== null || Number(m.sensitive) === 1,
         attachments: parseAttachments(m.attachments),
         published: m.published,
         updated: m.updated,

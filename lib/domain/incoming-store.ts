@@ -108,8 +108,8 @@ export function* storeIncomingSteps(m: IncomingMessage, now = new Date()): Steps
   // it (migration 20261202160000): the trigger's UPDATE would write the new row
   // a second time.
   yield write(
-    `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "attachments", "published", "createdAt", "encrypted", "apiId")
-     VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    `INSERT INTO "Message" ("id", "conversationId", "objectId", "direction", "authorId", "inReplyTo", "html", "text", "summary", "sensitive", "attachments", "published", "createdAt", "encrypted", "apiId")
+     VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
              max(CAST(round((julianday('now') - 2440587.5) * 86400000) AS INTEGER) << 16, coalesce((SELECT max("apiId") FROM "Message"), 0) + 1))`,
     id,
     conversationId,
@@ -119,6 +119,7 @@ export function* storeIncomingSteps(m: IncomingMessage, now = new Date()): Steps
     m.html.slice(0, MAX_TEXT * 2),
     m.text.slice(0, MAX_TEXT),
     m.summary,
+    m.sensitive ?? m.summary !== null,
     JSON.stringify(m.attachments),
     m.published,
     now,
@@ -151,7 +152,7 @@ export function* messageExistsSteps(objectId: string): Steps<boolean> {
   return (yield read(`SELECT 1 FROM "Message" WHERE "objectId" = ?`, objectId)).length > 0;
 }
 
-export type Edit = { html: string; text: string; summary: string | null; attachments: unknown[]; updated: Date };
+export type Edit = { html: string; text: string; summary: string | null; sensitive?: boolean; attachments: unknown[]; updated: Date };
 
 /** Apply an Update: only a later `updated` counts, and only from the original author. True when it changed the message. */
 export function* editIncomingSteps(objectId: string, authorId: string, edit: Edit): Steps<boolean> {
@@ -160,10 +161,11 @@ export function* editIncomingSteps(objectId: string, authorId: string, edit: Edi
   if (msg.updated && msg.updated >= edit.updated) return false;
   if (msg.published && edit.updated <= msg.published) return false;
   yield write(
-    `UPDATE "Message" SET "html" = ?, "text" = ?, "summary" = ?, "attachments" = ?, "updated" = ? WHERE "id" = ?`,
+    `UPDATE "Message" SET "html" = ?, "text" = ?, "summary" = ?, "sensitive" = ?, "attachments" = ?, "updated" = ? WHERE "id" = ?`,
     edit.html,
     edit.text.slice(0, MAX_TEXT),
     edit.summary,
+    edit.sensitive ?? edit.summary !== null,
     JSON.stringify(edit.attachments),
     edit.updated,
     msg.id,

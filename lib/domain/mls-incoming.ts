@@ -29,6 +29,7 @@ export function* storeIncomingEnvelopeSteps(e: IncomingEnvelope, now = new Date(
         html: ENCRYPTED_HTML,
         text: "",
         summary: null,
+        sensitive: false,
         attachments: [],
         published: e.published,
         encrypted: true,

@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { apiFetch, apiToken } from "../helpers/api-token";
 import { startInstance, type Instance } from "../helpers/instances";
 import { expectAccessible, loggedIn as logInBrowser, shot } from "./browser";
 
@@ -186,4 +187,57 @@ test("New message resolves the address the way people type: Enter, leaving the f
   await expect(thread.getByText("Sent in one click")).toBeVisible();
   await expect(thread.locator("[data-delivery-state=delivered]").last()).toBeVisible();
   await shot(a, "dm-compose-one-click");
+});
+
+test("a content warning folds a message away and sensitive images stay hidden, until opened", async ({ browser }) => {
+  test.setTimeout(120_000);
+  // Bob writes from a Mastodon app (the API), as people with a content warning habit do.
+  const bobApi = apiFetch(bob, await apiToken(bob));
+  const to = `@alice@${new URL(alice.url).host}`;
+  const form = new FormData();
+  form.set("file", new Blob([PNG], { type: "image/png" }), "dot.png");
+  form.set("description", "a tiny picture");
+  const media = await bobApi("/api/v2/media", { body: form });
+  const marked = await bobApi("/api/v1/statuses", { body: { status: `${to} Not for everyone's eyes.`, visibility: "direct", media_ids: [media.json.id], sensitive: true } });
+  expect(marked.status, marked.text).toBe(200);
+  // Last, so the conversation list shows it: the warning, never the text it covers.
+  const warned = await bobApi("/api/v1/statuses", { body: { status: `${to} The butler did it.`, visibility: "direct", spoiler_text: "Film ending" } });
+  expect(warned.status, warned.text).toBe(200);
+
+  const a = await loggedIn(browser, alice);
+  // A request when this test runs alone; in Conversations after the round trip above.
+  const row = a.getByRole("link", { name: /Bob/ }).filter({ hasText: "Content warning: Film ending" });
+  await expect
+    .poll(async () => {
+      for (const tab of ["", "?tab=requests"]) {
+        await a.goto(`${alice.url}/messages${tab}`);
+        if ((await row.count()) > 0) return true;
+      }
+      return false;
+    }, { message: "Bob's warned message in alice's list" })
+    .toBe(true);
+  await expect(row).not.toContainText("butler");
+  await row.first().click();
+  const thread = a.getByRole("log", { name: "Messages" });
+  const warning = thread.getByText("Content warning: Film ending");
+  await expect(warning).toBeVisible();
+  await expect(thread.getByText("The butler did it.")).toBeHidden();
+  // The sensitive picture's text shows; the picture waits behind its own button.
+  await expect(thread.getByText("Not for everyone's eyes.")).toBeVisible();
+  await expect(thread.getByText("Sensitive image")).toBeVisible();
+  await expect(thread.getByRole("img", { name: "a tiny picture" })).toBeHidden();
+  await expectAccessible(a, "thread with a content warning");
+  await shot(a, "dm-content-warning-closed");
+
+  await warning.click();
+  await expect(thread.getByText("The butler did it.")).toBeVisible();
+  await thread.getByText("Sensitive image").click();
+  await expect(thread.getByRole("img", { name: "a tiny picture" })).toBeVisible();
+  await shot(a, "dm-content-warning-open");
+  // And closed again from the keyboard.
+  await thread.locator("summary", { hasText: "Content warning: Film ending" }).focus();
+  await a.keyboard.press("Enter");
+  await expect(thread.getByText("The butler did it.")).toBeHidden();
+  expect(cspViolations).toEqual([]);
+  expect(reactErrors).toEqual([]);
 });

@@ -231,7 +231,8 @@ describe("backup, restore and export", () => {
     const shown = withoutDeliveries(before.show);
     expect(c.id).toBe(shown.id);
     expect(c.participants).toEqual(shown.participants);
-    expect(c.messages.map(({ attachments: _a, summary: _s, ...m }: any) => m)).toEqual(shown.messages);
+    expect(c.messages.map(({ attachments: _a, summary: _s, sensitive: _x, ...m }: any) => m)).toEqual(shown.messages);
+    expect(c.messages.map((m: any) => m.sensitive)).toEqual([false, false, false]);
     expect(c.messages[2].attachments).toEqual([{ url: attachmentUrl, mediaType: "image/png", alt: "A single red dot", file: `media/${image}` }]);
     expect(fs.readFileSync(path.join(dir, "media", image))).toEqual(png());
 

@@ -99,7 +99,7 @@ function stored(objectId: string, sender: PeerActor, word: string) {
   if (!m) return null;
   const c = sql(`SELECT * FROM "Conversation" WHERE "id" = ?`, m.conversationId)[0];
   const rows = {
-    message: { direction: m.direction, authorId: m.authorId, inReplyTo: m.inReplyTo, html: m.html, text: m.text, summary: m.summary, attachments: m.attachments, published: m.published, updated: m.updated, deleted: m.deletedAt !== null, objectJson: m.objectJson, hasApiId: m.apiId !== null },
+    message: { direction: m.direction, authorId: m.authorId, inReplyTo: m.inReplyTo, html: m.html, text: m.text, summary: m.summary, sensitive: m.sensitive, attachments: m.attachments, published: m.published, updated: m.updated, deleted: m.deletedAt !== null, objectJson: m.objectJson, hasApiId: m.apiId !== null },
     conversation: { participantKey: c.participantKey, unreadCount: c.unreadCount, isRequest: c.isRequest, archived: c.archived, lastMessageAt: c.lastMessageAt, hasApiId: c.apiId !== null },
     participants: sql(`SELECT "actorId" FROM "ConversationParticipant" WHERE "conversationId" = ? ORDER BY "actorId"`, m.conversationId),
     refs: sql(`SELECT "uri" FROM "ConversationRef" WHERE "conversationId" = ? ORDER BY "uri"`, m.conversationId),
@@ -141,6 +141,7 @@ describe("the fast inbox worker", () => {
     expect(fast.message.html).not.toMatch(/script|onclick/);
     expect(fast.message.text).toContain("look, a pelican here");
     expect(fast.message.summary).toBe("birds ahead");
+    expect(fast.message.sensitive).toBe(1);
     expect(JSON.parse(fast.message.attachments)).toEqual([
       { url: "SENDER/media/1.png", mediaType: "image/png", kind: "image", alt: "a pelican on a post", width: 640, height: 480, blurhash: "UBL_:rOpGG-oBUNG,qRj2so|=eE1w^n4S5NH" },
     ]);

@@ -317,4 +317,50 @@ describe("Mastodon statuses and conversations between two instances", () => {
     const home = (await aliceApi()("/api/v1/timelines/home?limit=40")).json as any[];
     expect(home.some((s) => s.content.includes("should not go"))).toBe(false);
   });
+
+  it("sends a content warning and a sensitive flag with the Note; they arrive as spoiler_text and sensitive, and an edit changes or clears them", async () => {
+    // To bob (a Moiety) and carol (a recording server), so the Note itself can be read as sent.
+    const warned = await masto.v1.statuses.create({ status: `${bobHandle} ${carol.handle} how the film ends`, visibility: "direct", spoilerText: "  Film\nending  " });
+    expect(warned).toMatchObject({ spoilerText: "Film ending", sensitive: true });
+    const noteTo = (text: string, type = "Create"): Promise<any> =>
+      eventually(async () => peer.inboxActivities("carol").map((r) => r.activity).find((a) => a?.type === type && String(a.object?.content).includes(text))?.object, `carol to get the ${type}`);
+    const note = await noteTo("how the film ends");
+    expect(note).toMatchObject({ summary: "Film ending", sensitive: true });
+    const onBob = await bobsStatus("how the film ends");
+    expect(onBob).toMatchObject({ spoiler_text: "Film ending", sensitive: true });
+
+    // sensitive alone: the images are marked, no warning is sent.
+    const media = await masto.v2.media.create({ file: new Blob([PNG], { type: "image/png" }), description: "a dot" });
+    const marked = await aliceApi()("/api/v1/statuses", { body: `status=${encodeURIComponent(`${bobHandle} ${carol.handle} marked picture`)}&media_ids[]=${media.id}&sensitive=true&spoiler_text=`, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(marked.status, marked.text).toBe(200);
+    expect(marked.json).toMatchObject({ spoiler_text: "", sensitive: true });
+    const markedNote = await noteTo("marked picture");
+    expect(markedNote.sensitive).toBe(true);
+    expect(markedNote).not.toHaveProperty("summary");
+    expect(await bobsStatus("marked picture")).toMatchObject({ spoiler_text: "", sensitive: true });
+
+    // A plain status stays unmarked.
+    const plain = await masto.v1.statuses.create({ status: `${bobHandle} ${carol.handle} nothing to hide`, visibility: "direct" });
+    expect(plain).toMatchObject({ spoilerText: "", sensitive: false });
+    expect((await noteTo("nothing to hide")).sensitive).toBe(false);
+
+    // An edit that leaves spoiler_text out keeps the warning; "" clears it, everywhere.
+    const kept = await aliceApi()(`/api/v1/statuses/${warned.id}`, { method: "PUT", body: { status: `${bobHandle} ${carol.handle} how the film ends, edited` } });
+    expect(kept.json).toMatchObject({ spoiler_text: "Film ending", sensitive: true });
+    expect((await noteTo("how the film ends, edited", "Update")).summary).toBe("Film ending");
+    const cleared = await aliceApi()(`/api/v1/statuses/${warned.id}`, { method: "PUT", body: { status: `${bobHandle} ${carol.handle} the ending, no longer hidden`, spoiler_text: "" } });
+    expect(cleared.json).toMatchObject({ spoiler_text: "", sensitive: false });
+    const clearedNote = await noteTo("the ending, no longer hidden", "Update");
+    expect(clearedNote).not.toHaveProperty("summary");
+    expect(clearedNote.sensitive).toBe(false);
+    await eventually(async () => {
+      const s = (await bobApi()(`/api/v1/statuses/${onBob.id}`)).json;
+      return s.spoiler_text === "" && s.sensitive === false && s.content.includes("no longer hidden") ? s : undefined;
+    }, "bob to see the warning gone");
+
+    // A warning counts against the length limit with the text, and says so.
+    const long = await aliceApi()("/api/v1/statuses", { body: { status: `${bobHandle} hi`, spoiler_text: "x".repeat(5000) } });
+    expect(long.status).toBe(422);
+    expect(long.json.error).toBe("The message and its content warning are longer than 5000 characters together.");
+  });
 });

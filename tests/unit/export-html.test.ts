@@ -36,6 +36,7 @@ function message(over: Partial<ExportMessage> = {}): ExportMessage {
     text: "Hello",
     html: "<p>Hello</p>",
     summary: null,
+    sensitive: false,
     attachments: [],
     ...over,
   };

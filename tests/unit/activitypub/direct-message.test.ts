@@ -113,3 +113,36 @@ describe("edits and deletions of a DM", () => {
     );
   });
 });
+
+describe("content warnings", () => {
+  const base = {
+    actor: ME,
+    objectId: `${ME}/notes/cw`,
+    recipients: [{ id: "https://b.example/users/bob", mention: "@bob@b.example" }],
+    html: "<p>the ending</p>",
+    published: new Date(0),
+    thread: "https://me.example/contexts/cw",
+  };
+
+  it("send a warning as the Note's summary and mark it sensitive; sensitive alone marks the images only", () => {
+    expect(buildDirectMessage({ ...base, summary: "Film ending" }).note).toMatchObject({ summary: "Film ending", sensitive: true });
+    const marked = buildDirectMessage({ ...base, sensitive: true }).note;
+    expect(marked.sensitive).toBe(true);
+    expect(marked).not.toHaveProperty("summary");
+    const plain = buildDirectMessage({ ...base, summary: null }).note;
+    expect(plain.sensitive).toBe(false);
+    expect(plain).not.toHaveProperty("summary");
+  });
+
+  it("keep the warning through an edit that does not name it, and drop it with one that clears it", () => {
+    const { note } = buildDirectMessage({ ...base, summary: "Film ending" });
+    const kept = buildDirectMessageUpdate({ actor: ME, objectId: base.objectId, sentNote: note, html: "<p>edited</p>", updated: new Date(1) });
+    expect(kept.note).toMatchObject({ summary: "Film ending", sensitive: true, content: "<p>edited</p>" });
+    const cleared = buildDirectMessageUpdate({ actor: ME, objectId: base.objectId, sentNote: note, html: "<p>edited</p>", updated: new Date(2), summary: null, sensitive: false });
+    expect(cleared.note).not.toHaveProperty("summary");
+    expect(cleared.note.sensitive).toBe(false);
+    expect(cleared.update.object).not.toHaveProperty("summary");
+    const added = buildDirectMessageUpdate({ actor: ME, objectId: base.objectId, sentNote: cleared.note, html: "<p>x</p>", updated: new Date(3), summary: "Spoilers" });
+    expect(added.note).toMatchObject({ summary: "Spoilers", sensitive: true });
+  });
+});
