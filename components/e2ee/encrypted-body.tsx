@@ -70,7 +70,8 @@ export function EncryptedBody({ view }: { view: MessageViewState | null }) {
   } else {
     body = (
       <span className="italic">
-        End-to-end encrypted for other devices. This browser became one of your devices after it was sent, so it has no key for it.
+        End-to-end encrypted for other devices. This browser was not in the conversation&apos;s encryption when it was sent, so it has no
+        key for it. Sending a message from here brings this browser in for what follows.
       </span>
     );
   }

@@ -12,7 +12,15 @@ export type DeviceRecord = { deviceId: string; actor: string; name: string; publ
 
 /** A sealed "kp/<server id>" record: one unused KeyPackage and its private keys. */
 /** `ref` is the KeyPackageRef in hex, as a Welcome names the KeyPackage it is for. */
-export type KeyPackageRecord = { serverId: string; ref: string; publicPackage: string; initPrivateKey: string; hpkePrivateKey: string };
+export type KeyPackageRecord = {
+  serverId: string;
+  ref: string;
+  publicPackage: string;
+  initPrivateKey: string;
+  hpkePrivateKey: string;
+  /** Taken off the server as it neared expiry; its keys stay for a Welcome already on its way (engine.ts). */
+  retired?: boolean;
+};
 
 export const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -52,6 +60,13 @@ export function keyPackageRecord(serverId: string, fresh: FreshKeyPackage): KeyP
     initPrivateKey: bytesToBase64(fresh.privatePackage.initPrivateKey),
     hpkePrivateKey: bytesToBase64(fresh.privatePackage.hpkePrivateKey),
   };
+}
+
+/** When a KeyPackage of ours stops being valid (Unix seconds). */
+export function keyPackageExpiry(record: KeyPackageRecord): bigint {
+  const decoded = decodeMlsMessage(fromBase64(record.publicPackage), 0)?.[0];
+  if (!decoded || decoded.wireformat !== "mls_key_package") throw new Error("A stored KeyPackage could not be read back.");
+  return decoded.keyPackage.leafNode.lifetime.notAfter;
 }
 
 /** The record's KeyPackage again, with the device's signature key in its private part. */

@@ -11,6 +11,7 @@ import {
   fingerprint as fingerprintOf,
   fromBase64,
   generateKeyPackages,
+  keyPackageExpiry,
   keyPackageRecord,
   safetyNumber as safetyNumberOf,
   type DeviceRecord,
@@ -22,13 +23,15 @@ import { R, type GroupMeta, type MessageRecord } from "./records";
 import { changeMessage, participantsOf, sendText } from "./send";
 import type { E2eeStore } from "./store";
 import { suite } from "./suite";
-import { syncStream } from "./sync";
+import { flushServerCalls, syncStream } from "./sync";
 import type { E2eeTransport } from "./transport-types";
 import { Batch, Vault } from "./vault";
 
 /** KeyPackages kept on the server: topped up to TARGET when fewer than LOW remain. */
 export const KEY_PACKAGES_TARGET = 10;
 export const KEY_PACKAGES_LOW = 5;
+/** A KeyPackage with less than this left is taken off the server, so nobody picks one that expires before its Welcome is read. */
+export const KEY_PACKAGE_RENEW_SECONDS = 7n * 86_400n;
 
 export type MessageView =
   | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[] }
@@ -75,6 +78,26 @@ async function publishKeyPackages(ctx: EngineContext, device: DeviceRecord, coun
   await ctx.vault.commit(batch);
 }
 
+/**
+ * KeyPackages near their end leave the server (and are replaced by the top-up
+ * that follows); expired ones leave this browser too. Without this, a device
+ * that had been registered for 30 days could no longer be added anywhere.
+ */
+async function renewKeyPackages(ctx: EngineContext, device: DeviceRecord): Promise<void> {
+  const now = BigInt(Math.floor(ctx.now() / 1000));
+  const batch = new Batch();
+  for (const [name, record] of await ctx.vault.list<KeyPackageRecord>(R.keyPackage(""))) {
+    const left = keyPackageExpiry(record) - now;
+    if (left < 0n) batch.delete(name).delete(R.keyPackageRef(record.ref));
+    if (!record.retired && left < KEY_PACKAGE_RENEW_SECONDS) {
+      if (left >= 0n) batch.put(name, { ...record, retired: true });
+      batch.put(R.toRemoveKeyPackage(record.serverId), {});
+    }
+  }
+  await ctx.vault.commit(batch);
+  await flushServerCalls(ctx, device);
+}
+
 type Registering = { draft: Omit<DeviceRecord, "deviceId">; packages: KeyPackageRecord[] };
 
 /**
@@ -117,12 +140,14 @@ export function createE2eeEngine(options: EngineOptions): E2eeEngine {
       locked(async () => {
         const device = await vault.get<DeviceRecord>(R.device);
         if (!device) return { removed: false, deviceId: (await register(ctx)).deviceId };
-        const status = await ctx.transport.deviceStatus({ deviceId: device.deviceId });
+        let status = await ctx.transport.deviceStatus({ deviceId: device.deviceId });
         if (!status.exists) {
           // Removed in Settings: its keys must not stay in this browser.
           await vault.wipe();
           return { removed: true, deviceId: null };
         }
+        await renewKeyPackages(ctx, device);
+        status = await ctx.transport.deviceStatus({ deviceId: device.deviceId });
         if (status.keyPackages < KEY_PACKAGES_LOW) await publishKeyPackages(ctx, device, KEY_PACKAGES_TARGET - status.keyPackages);
         return { removed: false, deviceId: device.deviceId };
       }),

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createE2eeEngine, type E2eeEngine } from "@/lib/e2ee/engine";
 import { BEFORE_JOINING } from "@/lib/e2ee/receive";
 import { createMemoryStore } from "@/lib/e2ee/store-memory";
@@ -235,6 +235,104 @@ describe("more devices", () => {
     await alice.sync();
     expect(await alice.messageView(lastMessageId(ALICE))).toMatchObject({ text: "tablet joined" });
     expect(await bob2.messageView(server.owner(BOB).stream.filter((e) => e.messageId).at(-1)!.messageId!)).toMatchObject({ text: "tablet joined" });
+  });
+});
+
+describe("a lost creator device", () => {
+  it("a device outside the group heals the conversation by sending: its new group takes everyone in, and the others answer in it", async () => {
+    const { alice, bob } = await pair();
+    const first = await alice.sendText({ recipients: [BOB], text: "from the browser that will be lost" });
+    await bob.sync();
+    // Alice's first browser is gone for good (its site data cleared): nobody is left to add devices to that group.
+    const alice2 = engine(ALICE, createMemoryStore(), "new laptop");
+    await alice2.ensureDevice();
+    const bob2 = engine(BOB, createMemoryStore(), "tablet");
+    await bob2.ensureDevice();
+    clock += 11 * 60 * 1000;
+    await bob.sync();
+    await bob.sendText({ recipients: [ALICE], text: "anyone there?" });
+    await alice2.sync();
+    const missed = lastMessageId(ALICE);
+    // Sent in a group the laptop is not in (and, its creator gone, will never be): no key for it here.
+    expect(await alice2.messageView(missed)).toEqual({ state: "unknown" });
+
+    // The new laptop writes: a new group for the same people, with every device they have now.
+    const healed = await alice2.sendText({ recipients: [BOB], text: "new browser here" });
+    expect(healed.conversationId).toBe(first.conversationId);
+    await bob.sync();
+    await bob2.sync();
+    const onBob = lastMessageId(BOB);
+    expect(await bob.messageView(onBob)).toMatchObject({ state: "ok", text: "new browser here", authorActor: ALICE });
+    expect(await bob2.messageView(onBob)).toMatchObject({ state: "ok", text: "new browser here", authorActor: ALICE });
+    // Bob's first device answers in the new group, which the laptop and the tablet both read.
+    await bob.sendText({ recipients: [ALICE], text: "welcome back" });
+    await alice2.sync();
+    await bob2.sync();
+    expect(await alice2.messageView(lastMessageId(ALICE))).toMatchObject({ state: "ok", text: "welcome back" });
+    expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "welcome back" });
+    const view = await alice2.conversationView(first.conversationId);
+    expect(view.members.find((m) => m.actor === BOB)!.fingerprints).toHaveLength(2);
+    // Both of Alice's browsers are in the new group, the lost one included (its KeyPackages are still published).
+    expect(view.members.find((m) => m.actor === ALICE)!.fingerprints).toHaveLength(2);
+    expect(await alice2.messageView(missed)).toEqual({ state: "unknown" });
+  });
+});
+
+describe("a month on", () => {
+  const DAY_MS = 24 * 60 * 60 * 1000;
+  /** Both clocks: the engine's and the one ts-mls reads (Date.now) for lifetimes. */
+  function daysLater(days: number) {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(Date.now() + days * DAY_MS));
+    clock += days * DAY_MS;
+  }
+  afterEach(() => vi.useRealTimers());
+
+  const keyPackageIds = (actor: string) => [...server.owner(actor).devices.values()].flatMap((d) => d.keyPackages.map((k) => k.id)).sort();
+
+  it("a device added to a conversation older than its members' KeyPackages still joins it and reads what follows", async () => {
+    const { alice, bob } = await pair();
+    const sent = await alice.sendText({ recipients: [BOB], text: "day one" });
+    await bob.sync();
+    // Bob's first device has not committed since: its leaf is the KeyPackage it joined with, expired by now.
+    daysLater(31);
+    await alice.ensureDevice();
+    await bob.ensureDevice();
+    const bob2 = engine(BOB, createMemoryStore(), "tablet");
+    await bob2.ensureDevice();
+    await alice.checkDevices(sent.conversationId, 0);
+    await alice.sendText({ recipients: [BOB], text: "a month later" });
+    await bob.sync();
+    await bob2.sync();
+    expect(await bob2.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "a month later" });
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "a month later" });
+  });
+
+  it("KeyPackages near their end leave the server for fresh ones; one already picked still opens its Welcome; expired ones are forgotten", async () => {
+    const { alice, bob } = await pair();
+    const first = keyPackageIds(BOB);
+    expect(first).toHaveLength(10);
+    daysLater(22);
+    await bob.ensureDevice(); // 8 days left: kept
+    expect(keyPackageIds(BOB)).toEqual(first);
+    daysLater(1);
+    // Alice picks one of them for a new conversation; Bob's browser then renews before reading it.
+    await alice.sendText({ recipients: [BOB], text: "sent with an old KeyPackage" });
+    await bob.ensureDevice();
+    const renewed = keyPackageIds(BOB);
+    expect(renewed).toHaveLength(10);
+    expect(renewed.filter((id) => first.includes(id))).toEqual([]);
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "sent with an old KeyPackage" });
+    // A fresh one is what a new device of Alice's gets to use.
+    const alice2 = engine(ALICE, createMemoryStore(), "laptop");
+    await alice2.ensureDevice();
+    daysLater(8); // the first ones have expired: gone from the browser too, and nothing else changes
+    await bob.ensureDevice();
+    expect(keyPackageIds(BOB)).toEqual(renewed);
+    await alice2.sendText({ recipients: [BOB], text: "from the laptop" });
+    await bob.sync();
+    expect(await bob.messageView(lastMessageId(BOB))).toMatchObject({ state: "ok", text: "from the laptop" });
   });
 });
 
