@@ -3,7 +3,7 @@
 import type { ReactNode } from "react";
 import { Avatar, type AvatarData } from "./avatar";
 import { DeliveryStatus } from "./delivery-status";
-import type { DeliveryView } from "@/lib/domain/inbox";
+import type { DeliveryView } from "@/lib/domain/thread-page";
 
 type BubbleAttachment = { image: string | null; href: string; label: string };
 

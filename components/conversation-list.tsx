@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { ConversationSummary, Tab } from "@/lib/domain/inbox";
+import type { ConversationSummary, Tab } from "@/lib/domain/conversation-list";
 import { personAvatar } from "./person-avatar";
 import { ConversationRows, type ConversationRowData } from "./conversation-row";
 import { relativeTime } from "./relative-time";

@@ -1,7 +1,7 @@
 "use client";
 
 import { retryDeliveryAction } from "@/app/(owner)/messages/actions";
-import type { DeliveryView } from "@/lib/domain/inbox";
+import type { DeliveryView } from "@/lib/domain/thread-page";
 import { useAction } from "./use-action";
 
 function describe(d: DeliveryView): string {

@@ -1,5 +1,5 @@
 import { Avatar, AvatarGroup, type AvatarData } from "./avatar";
-import type { Person } from "@/lib/domain/inbox";
+import type { Person } from "@/lib/domain/people";
 import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 
 /** What an avatar of a remote person shows: their picture through our media proxy (their server never sees the owner's address). */

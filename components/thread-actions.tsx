@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { acceptRequestAction, archiveAction, blockSenderAction, deleteConversationAction } from "@/app/(owner)/messages/actions";
-import type { Person } from "@/lib/domain/inbox";
+import type { Person } from "@/lib/domain/people";
 import { useAction } from "./use-action";
 
 export function ThreadMenu({ conversationId, archived }: { conversationId: string; archived: boolean }) {

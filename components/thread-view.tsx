@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { MessageView, ThreadView } from "@/lib/domain/inbox";
+import type { MessageView, ThreadView } from "@/lib/domain/thread-page";
 import { proxiedMediaUrl } from "@/lib/domain/media-proxy-url";
 import { Composer } from "./composer";
 import { ThreadEncryptionNote } from "./e2ee/thread-encryption";

@@ -6,7 +6,7 @@ import { AddressCheck } from "@/components/address-check";
 import { Notice } from "@/components/notice";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
-import { conversationPage, type Tab } from "@/lib/domain/inbox";
+import { conversationPage, type Tab } from "@/lib/domain/conversation-list";
 import { requestTabCounts } from "../tab-counts";
 import { describePublicAddress, handleFor } from "@/lib/domain/public-address";
 import { MessagesShell } from "./shell";

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { PersonAvatar } from "@/components/person-avatar";
 import { requireOwner } from "@/lib/auth";
 import { listBlocks, listFollows } from "@/lib/domain/contacts";
-import type { Person } from "@/lib/domain/inbox";
+import type { Person } from "@/lib/domain/people";
 import { OneFieldForm, RowButton } from "./people-forms";
 
 export const metadata: Metadata = { title: "People" };

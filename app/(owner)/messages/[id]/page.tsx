@@ -5,7 +5,8 @@ import { ConversationList, names } from "@/components/conversation-list";
 import { ThreadPane } from "@/components/thread-view";
 import { requireOwner } from "@/lib/auth";
 import { MarkRead } from "@/components/mark-read";
-import { conversationPage, getThread } from "@/lib/domain/inbox";
+import { conversationPage } from "@/lib/domain/conversation-list";
+import { getThread } from "@/lib/domain/thread-page";
 import { requestTabCounts } from "../../tab-counts";
 import { MessagesShell } from "../shell";
 

@@ -4,7 +4,7 @@ import { notFound } from "next/navigation";
 import { SafetyNumbers } from "@/components/e2ee/safety-numbers";
 import { names } from "@/components/conversation-list";
 import { requireOwner } from "@/lib/auth";
-import { getThread } from "@/lib/domain/inbox";
+import { getThread } from "@/lib/domain/thread-page";
 
 export const metadata: Metadata = { title: "Safety numbers" };
 
