@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 const TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 const MAX_BYTES = 8 * 1024 * 1024;
@@ -52,7 +52,7 @@ export function useAttachments() {
   };
 }
 
-export function AttachmentPicker({ state, compact }: { state: ReturnType<typeof useAttachments>; compact?: boolean }) {
+export function AttachmentPicker({ state, compact, beside }: { state: ReturnType<typeof useAttachments>; compact?: boolean; beside?: ReactNode }) {
   const id = useId();
   return (
     <div className={compact ? "mb-2" : ""}>
@@ -93,6 +93,7 @@ export function AttachmentPicker({ state, compact }: { state: ReturnType<typeof 
         />
         Attach image
       </label>
+      {beside && <span className="ml-2 inline-flex">{beside}</span>}
       {state.error && (
         <p role="alert" className="mt-1 text-sm font-medium text-red-700 dark:text-red-400">
           {state.error}

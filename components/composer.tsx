@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { replyAction } from "@/app/(owner)/messages/actions";
 import { AttachmentPicker, useAttachments } from "./attachment-picker";
+import { ContentWarningField, ContentWarningToggle, useContentWarning } from "./content-warning";
 import { useE2ee } from "./e2ee/engine-context";
 import { useEncryptionChoice } from "./e2ee/encryption-choice";
 import { encryptableImages } from "./e2ee/shrink-image";
@@ -36,6 +37,7 @@ export function Composer({
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const images = useAttachments();
+  const warning = useContentWarning();
   const { engine, status, refresh } = useE2ee();
   // An encrypted conversation needs no asking (each send looks up devices as needed).
   const choice = useEncryptionChoice(encryptedThread ? [] : participants);
@@ -61,6 +63,10 @@ export function Composer({
           );
           return;
         }
+        if (warning.value) {
+          setError("Encrypted messages cannot carry a content warning yet. Remove it, or send this one in the clear.");
+          return;
+        }
         await engine.sendText({ recipients: participants, text, images: await encryptableImages(images.items) });
         setText("");
         images.clear();
@@ -72,11 +78,13 @@ export function Composer({
       const form = new FormData();
       form.set("conversationId", conversationId);
       form.set("text", text);
+      if (warning.value) form.set("summary", warning.value);
       images.appendTo(form);
       const r = await replyAction(form);
       if (r.ok) {
         setText("");
         images.clear();
+        warning.clear();
         if (showingNewest) router.refresh();
         else router.push(`/messages/${conversationId}`);
       } else setError(r.error);
@@ -108,7 +116,8 @@ export function Composer({
           <span className="text-stone-600 dark:text-stone-400">{wantEncrypted ? "— only your devices and theirs can read it" : "— off: their server's admins can read it"}</span>
         </label>
       )}
-      <AttachmentPicker state={images} compact />
+      <AttachmentPicker state={images} compact beside={encrypt && !warning.open ? undefined : <ContentWarningToggle state={warning} />} />
+      <ContentWarningField state={warning} />
       <div className="flex items-end gap-2">
         <label htmlFor="composer" className="sr-only">
           Write a message

@@ -21,7 +21,7 @@ export async function dmCommand(argv: string[]): Promise<void> {
     case "send": {
       const { values, positionals } = parseArgs({
         args: rest,
-        options: { text: { type: "string" }, conversation: { type: "string" }, json: { type: "boolean", default: false } },
+        options: { text: { type: "string" }, conversation: { type: "string" }, "content-warning": { type: "string" }, json: { type: "boolean", default: false } },
         allowPositionals: true,
         strict: true,
       });
@@ -31,7 +31,9 @@ export async function dmCommand(argv: string[]): Promise<void> {
       if (!values.conversation && positionals.length === 0) throw new CliError("Name at least one recipient (@user@host or an actor URL).");
       const sent = await guarded(() =>
         sendDirectMessage(
-          values.conversation ? { conversationId: values.conversation, text: values.text! } : { to: positionals, text: values.text! },
+          values.conversation
+            ? { conversationId: values.conversation, text: values.text!, summary: values["content-warning"] }
+            : { to: positionals, text: values.text!, summary: values["content-warning"] },
         ),
       );
       if (values.json) printJson(sent);

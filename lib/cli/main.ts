@@ -8,7 +8,7 @@ Commands:
   setup --username U --display-name N --password-stdin [--origin URL] [--bio TEXT]
                       create the owner without the web wizard
   serve               migrate the database and start the server
-  dm send <@user@host | actor URL>... --text T [--json]
+  dm send <@user@host | actor URL>... --text T [--content-warning W] [--json]
   dm send --conversation ID --text T      reply in a conversation (same people)
   dm list [--json]    conversations, newest first
   dm show ID [--json] one conversation with its messages and delivery states

@@ -190,54 +190,73 @@ test("New message resolves the address the way people type: Enter, leaving the f
 });
 
 test("a content warning folds a message away and sensitive images stay hidden, until opened", async ({ browser }) => {
-  test.setTimeout(120_000);
-  // Bob writes from a Mastodon app (the API), as people with a content warning habit do.
-  const bobApi = apiFetch(bob, await apiToken(bob));
-  const to = `@alice@${new URL(alice.url).host}`;
-  const form = new FormData();
-  form.set("file", new Blob([PNG], { type: "image/png" }), "dot.png");
-  form.set("description", "a tiny picture");
-  const media = await bobApi("/api/v2/media", { body: form });
-  const marked = await bobApi("/api/v1/statuses", { body: { status: `${to} Not for everyone's eyes.`, visibility: "direct", media_ids: [media.json.id], sensitive: true } });
-  expect(marked.status, marked.text).toBe(200);
-  // Last, so the conversation list shows it: the warning, never the text it covers.
-  const warned = await bobApi("/api/v1/statuses", { body: { status: `${to} The butler did it.`, visibility: "direct", spoiler_text: "Film ending" } });
-  expect(warned.status, warned.text).toBe(200);
+  test.setTimeout(150_000);
+  // Carol, on a third instance, so this conversation starts here and in the clear whatever ran before.
+  const carol = await startInstance("carol");
+  try {
+    // Carol writes from a Mastodon app (the API), as people with a content warning habit do.
+    const carolApi = apiFetch(carol, await apiToken(carol));
+    const to = `@alice@${new URL(alice.url).host}`;
+    const form = new FormData();
+    form.set("file", new Blob([PNG], { type: "image/png" }), "dot.png");
+    form.set("description", "a tiny picture");
+    const media = await carolApi("/api/v2/media", { body: form });
+    const marked = await carolApi("/api/v1/statuses", { body: { status: `${to} Not for everyone's eyes.`, visibility: "direct", media_ids: [media.json.id], sensitive: true } });
+    expect(marked.status, marked.text).toBe(200);
+    // Last, so the conversation list shows it: the warning, never the text it covers.
+    const warned = await carolApi("/api/v1/statuses", { body: { status: `${to} The butler did it.`, visibility: "direct", spoiler_text: "Film ending" } });
+    expect(warned.status, warned.text).toBe(200);
 
-  const a = await loggedIn(browser, alice);
-  // A request when this test runs alone; in Conversations after the round trip above.
-  const row = a.getByRole("link", { name: /Bob/ }).filter({ hasText: "Content warning: Film ending" });
-  await expect
-    .poll(async () => {
-      for (const tab of ["", "?tab=requests"]) {
-        await a.goto(`${alice.url}/messages${tab}`);
-        if ((await row.count()) > 0) return true;
-      }
-      return false;
-    }, { message: "Bob's warned message in alice's list" })
-    .toBe(true);
-  await expect(row).not.toContainText("butler");
-  await row.first().click();
-  const thread = a.getByRole("log", { name: "Messages" });
-  const warning = thread.getByText("Content warning: Film ending");
-  await expect(warning).toBeVisible();
-  await expect(thread.getByText("The butler did it.")).toBeHidden();
-  // The sensitive picture's text shows; the picture waits behind its own button.
-  await expect(thread.getByText("Not for everyone's eyes.")).toBeVisible();
-  await expect(thread.getByText("Sensitive image")).toBeVisible();
-  await expect(thread.getByRole("img", { name: "a tiny picture" })).toBeHidden();
-  await expectAccessible(a, "thread with a content warning");
-  await shot(a, "dm-content-warning-closed");
+    const a = await loggedIn(browser, alice);
+    const row = a.getByRole("link", { name: /Carol/ }).filter({ hasText: "Content warning: Film ending" });
+    await expect
+      .poll(async () => {
+        await a.goto(`${alice.url}/messages?tab=requests`);
+        return (await row.count()) > 0;
+      }, { message: "Carol's warned message in alice's list" })
+      .toBe(true);
+    await expect(row).not.toContainText("butler");
+    await row.first().click();
+    const thread = a.getByRole("log", { name: "Messages" });
+    const warning = thread.getByText("Content warning: Film ending");
+    await expect(warning).toBeVisible();
+    await expect(thread.getByText("The butler did it.")).toBeHidden();
+    // The sensitive picture's text shows; the picture waits behind its own button.
+    await expect(thread.getByText("Not for everyone's eyes.")).toBeVisible();
+    await expect(thread.getByText("Sensitive image")).toBeVisible();
+    await expect(thread.getByRole("img", { name: "a tiny picture" })).toBeHidden();
+    await expectAccessible(a, "thread with a content warning");
+    await shot(a, "dm-content-warning-closed");
 
-  await warning.click();
-  await expect(thread.getByText("The butler did it.")).toBeVisible();
-  await thread.getByText("Sensitive image").click();
-  await expect(thread.getByRole("img", { name: "a tiny picture" })).toBeVisible();
-  await shot(a, "dm-content-warning-open");
-  // And closed again from the keyboard.
-  await thread.locator("summary", { hasText: "Content warning: Film ending" }).focus();
-  await a.keyboard.press("Enter");
-  await expect(thread.getByText("The butler did it.")).toBeHidden();
-  expect(cspViolations).toEqual([]);
-  expect(reactErrors).toEqual([]);
+    await warning.click();
+    await expect(thread.getByText("The butler did it.")).toBeVisible();
+    await thread.getByText("Sensitive image").click();
+    await expect(thread.getByRole("img", { name: "a tiny picture" })).toBeVisible();
+    await shot(a, "dm-content-warning-open");
+    // And closed again from the keyboard.
+    await thread.locator("summary", { hasText: "Content warning: Film ending" }).focus();
+    await a.keyboard.press("Enter");
+    await expect(thread.getByText("The butler did it.")).toBeHidden();
+
+    // Alice answers with a warning of her own. Carol has opened no browser, so nothing can be encrypted
+    // to her and the message goes in the clear (an encrypted one cannot carry a warning yet).
+    await expect(a.getByLabel("End-to-end encrypt")).toHaveCount(0);
+    await a.getByRole("button", { name: "Content warning" }).click();
+    await a.getByLabel("Content warning", { exact: true }).fill("Spoilers too");
+    await a.getByLabel("Write a message").fill("I guessed the gardener.");
+    await shot(a, "dm-content-warning-compose");
+    await a.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(thread.getByText("Content warning: Spoilers too")).toBeVisible();
+    await expect(thread.getByText("I guessed the gardener.")).toBeHidden();
+    await expect(a.getByLabel("Content warning", { exact: true })).toHaveCount(0);
+    await expect
+      .poll(async () => ((await carolApi("/api/v1/timelines/home?limit=40")).json as any[]).find((s) => s.content.includes("gardener"))?.spoiler_text, {
+        message: "carol to get alice's warned reply",
+      })
+      .toBe("Spoilers too");
+    expect(cspViolations).toEqual([]);
+    expect(reactErrors).toEqual([]);
+  } finally {
+    await carol.stop();
+  }
 });

@@ -358,6 +358,11 @@ describe("Mastodon statuses and conversations between two instances", () => {
       return s.spoiler_text === "" && s.sensitive === false && s.content.includes("no longer hidden") ? s : undefined;
     }, "bob to see the warning gone");
 
+    // The command line sends one too.
+    const cli = await alice.cli(["dm", "send", bobHandle, "--text", "from the shell", "--content-warning", "Shell spoilers"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(await bobsStatus("from the shell")).toMatchObject({ spoiler_text: "Shell spoilers", sensitive: true });
+
     // A warning counts against the length limit with the text, and says so.
     const long = await aliceApi()("/api/v1/statuses", { body: { status: `${bobHandle} hi`, spoiler_text: "x".repeat(5000) } });
     expect(long.status).toBe(422);

@@ -26,6 +26,7 @@ function failure(err: unknown): ActionFailure {
 }
 
 const textSchema = z.string().max(MAX_DM_TEXT, `A message has at most ${MAX_DM_TEXT} characters.`);
+const warningSchema = z.string().max(500, "A content warning has at most 500 characters.");
 const idSchema = z.string().min(1).max(100);
 
 export type Recipient = {
@@ -74,11 +75,11 @@ const str = (form: FormData, key: string) => {
 
 export async function sendNewMessageAction(form: FormData): Promise<ActionResult<string>> {
   await requireOwner();
-  const input = { to: form.getAll("to").filter((v): v is string => typeof v === "string"), text: str(form, "text") };
-  const parsed = z.object({ to: z.array(z.string().min(1)).min(1, "Add at least one recipient.").max(20), text: textSchema }).safeParse(input);
+  const input = { to: form.getAll("to").filter((v): v is string => typeof v === "string"), text: str(form, "text"), summary: str(form, "summary") };
+  const parsed = z.object({ to: z.array(z.string().min(1)).min(1, "Add at least one recipient.").max(20), text: textSchema, summary: warningSchema }).safeParse(input);
   if (!parsed.success) return fail(parsed.error.issues[0].message);
   try {
-    const sent = await sendDirectMessage({ to: parsed.data.to, text: parsed.data.text, attachments: await attachmentsFrom(form) });
+    const sent = await sendDirectMessage({ to: parsed.data.to, text: parsed.data.text, summary: parsed.data.summary, attachments: await attachmentsFrom(form) });
     revalidatePath("/messages");
     return ok(sent.conversationId);
   } catch (err) {
@@ -88,10 +89,12 @@ export async function sendNewMessageAction(form: FormData): Promise<ActionResult
 
 export async function replyAction(form: FormData): Promise<ActionResult<string>> {
   await requireOwner();
-  const parsed = z.object({ conversationId: idSchema, text: textSchema }).safeParse({ conversationId: str(form, "conversationId"), text: str(form, "text") });
+  const parsed = z
+    .object({ conversationId: idSchema, text: textSchema, summary: warningSchema })
+    .safeParse({ conversationId: str(form, "conversationId"), text: str(form, "text"), summary: str(form, "summary") });
   if (!parsed.success) return fail(parsed.error.issues[0].message);
   try {
-    const sent = await sendDirectMessage({ conversationId: parsed.data.conversationId, text: parsed.data.text, attachments: await attachmentsFrom(form) });
+    const sent = await sendDirectMessage({ conversationId: parsed.data.conversationId, text: parsed.data.text, summary: parsed.data.summary, attachments: await attachmentsFrom(form) });
     revalidatePath(`/messages/${parsed.data.conversationId}`);
     return ok(sent.messageId);
   } catch (err) {

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { Avatar } from "@/components/avatar";
 import { Button } from "@/components/button";
 import { AttachmentPicker, useAttachments } from "@/components/attachment-picker";
+import { ContentWarningField, ContentWarningToggle, useContentWarning } from "@/components/content-warning";
 import { Notice } from "@/components/notice";
 import { useE2ee } from "@/components/e2ee/engine-context";
 import { EncryptionToggle } from "@/components/e2ee/encryption-toggle";
@@ -22,6 +23,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
   const [sendError, setSendError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const images = useAttachments();
+  const warning = useContentWarning();
   const { engine, refresh } = useE2ee();
   const choice = useEncryptionChoice(recipients.map((r) => r.id));
   // On by default whenever it is possible; the owner may turn it off.
@@ -99,6 +101,10 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         }
       }
       if (encrypted && engine) {
+        if (warning.value) {
+          setSendError("Encrypted messages cannot carry a content warning yet. Remove it, or turn encryption off for this message.");
+          return;
+        }
         const sent = await engine.sendText({ recipients: to.map((r) => r.id), text, images: await encryptableImages(images.items) });
         await refresh();
         router.push(`/messages/${sent.conversationId}`);
@@ -107,6 +113,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       const form = new FormData();
       for (const r of to) form.append("to", r.id);
       form.set("text", text);
+      if (warning.value) form.set("summary", warning.value);
       images.appendTo(form);
       const r = await sendNewMessageAction(form);
       if (r.ok) router.push(`/messages/${r.value}`);
@@ -199,6 +206,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       )}
 
       <div>
+        <ContentWarningField state={warning} />
         <label htmlFor="text" className="mb-1 block text-sm font-medium">
           Message
         </label>
@@ -218,7 +226,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       </div>
 
       {recipients.length > 0 && <EncryptionToggle choice={choice} on={wantEncrypted} onChange={setWantEncrypted} servers={recipients.map((r) => r.server)} />}
-      <AttachmentPicker state={images} />
+      <AttachmentPicker state={images} beside={encrypt && !warning.open ? undefined : <ContentWarningToggle state={warning} />} />
       {encrypt && images.items.length > 0 && (
         <p className="text-sm text-stone-600 dark:text-stone-400">Encrypted pictures travel inside the message: large photos are made smaller first.</p>
       )}
