@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { env } from "../env";
-import { buildReport, formatReport, gatherFacts, plural } from "../federation/self-check";
+import { buildReport, formatReport, plural } from "../federation/self-check";
+import { gatherFacts } from "../federation/self-check-facts";
 import { CliError } from "./errors";
 import { printJson } from "./output";
 

@@ -3,7 +3,8 @@
 import { fail, ok, type ActionResult } from "@/lib/action-result";
 import { requireOwner } from "@/lib/auth";
 import { env } from "@/lib/env";
-import { buildReport, gatherFacts, type Report } from "@/lib/federation/self-check";
+import { buildReport, type Report } from "@/lib/federation/self-check";
+import { gatherFacts } from "@/lib/federation/self-check-facts";
 
 /** The `moiety doctor` checks, run from the browser: is this instance reachable as other servers see it? */
 export async function checkAddressAction(): Promise<ActionResult<Report>> {
