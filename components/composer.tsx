@@ -63,13 +63,10 @@ export function Composer({
           );
           return;
         }
-        if (warning.value) {
-          setError("Encrypted messages cannot carry a content warning yet. Remove it, or send this one in the clear.");
-          return;
-        }
-        await engine.sendText({ recipients: participants, text, images: await encryptableImages(images.items) });
+        await engine.sendText({ recipients: participants, text, images: await encryptableImages(images.items), summary: warning.value || undefined });
         setText("");
         images.clear();
+        warning.clear();
         await refresh();
         if (showingNewest) router.refresh();
         else router.push(`/messages/${conversationId}`);
@@ -116,7 +113,7 @@ export function Composer({
           <span className="text-stone-600 dark:text-stone-400">{wantEncrypted ? "— only your devices and theirs can read it" : "— off: their server's admins can read it"}</span>
         </label>
       )}
-      <AttachmentPicker state={images} compact beside={encrypt && !warning.open ? undefined : <ContentWarningToggle state={warning} />} />
+      <AttachmentPicker state={images} compact beside={<ContentWarningToggle state={warning} />} />
       <ContentWarningField state={warning} />
       <div className="flex items-end gap-2">
         <label htmlFor="composer" className="sr-only">

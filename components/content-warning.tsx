@@ -2,10 +2,9 @@
 
 import { useId, useState } from "react";
 
-// A content warning for a message in the clear: shown before the text, which
-// the recipients' apps keep folded until opened (Mastodon's spoiler text).
-// Encrypted messages do not carry one yet, so the field is offered only when
-// the message goes in the clear (docs/E2EE.md).
+// A content warning: shown before the text, which the recipients' apps keep
+// folded until opened. In the clear it is Mastodon's spoiler text (the Note's
+// summary); encrypted, the summary of the Note inside the MLS message (docs/E2EE.md).
 
 export const MAX_WARNING = 500;
 

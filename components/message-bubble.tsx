@@ -1,7 +1,7 @@
 "use client";
 
-import type { ReactNode } from "react";
 import { BubbleFrame, type BubbleData } from "./bubble-frame";
+import { Fold } from "./fold";
 import { EncryptedMessage } from "./e2ee/encrypted-message";
 import { MessageActions } from "./message-actions";
 
@@ -30,22 +30,6 @@ function Attachments({ m }: { m: BubbleData }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-/** A fold that opens on a click or Enter (a native <details>: no script, and a closed one loads no images). */
-function Fold({ label, action, children }: { label: ReactNode; action: string; children: ReactNode }) {
-  return (
-    <details className="group">
-      <summary className="cursor-pointer select-none list-none [&::-webkit-details-marker]:hidden">
-        {label}{" "}
-        <span className="ml-1 whitespace-nowrap rounded-md border border-current px-1.5 py-0.5 text-xs font-medium opacity-80">
-          <span className="group-open:hidden">{action}</span>
-          <span className="hidden group-open:inline">Hide</span>
-        </span>
-      </summary>
-      <div className="mt-2">{children}</div>
-    </details>
   );
 }
 

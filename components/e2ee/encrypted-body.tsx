@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import type { EncryptedImage } from "@/lib/e2ee/app-data";
+import { Fold } from "../fold";
 import { useE2ee } from "./engine-context";
 
 // The body of an end-to-end encrypted message: the server holds only
@@ -10,7 +11,7 @@ import { useE2ee } from "./engine-context";
 // as HTML: it comes from the other side's client, unsanitised by any server.
 
 export type MessageViewState =
-  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[] }
+  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[]; summary?: string | null }
   | { state: "unreadable"; reason: string }
   | { state: "unknown" };
 
@@ -57,6 +58,25 @@ export function EncryptedBody({ view }: { view: MessageViewState | null }) {
         )}
       </>
     );
+    if (!view.deleted && view.summary) {
+      // As in the clear (message-bubble.tsx): the text and pictures stay folded behind the warning.
+      return (
+        <div className="break-words" data-encrypted="ok">
+          <Fold
+            label={
+              <>
+                <Lock />
+                <span className="sr-only">End-to-end encrypted: </span>
+                <span className="text-sm font-semibold">Content warning: {view.summary}</span>
+              </>
+            }
+            action="Show"
+          >
+            {body}
+          </Fold>
+        </div>
+      );
+    }
   } else if (view?.state === "unreadable") {
     body = <span className="italic">This device cannot read this message: {view.reason}</span>;
   } else if (status.state === "unsupported") {
@@ -76,10 +96,10 @@ export function EncryptedBody({ view }: { view: MessageViewState | null }) {
     );
   }
   return (
-    <p className="break-words" data-encrypted={view?.state ?? "pending"}>
+    <div className="break-words" data-encrypted={view?.state ?? "pending"}>
       <Lock />
       <span className="sr-only">End-to-end encrypted: </span>
       {body}
-    </p>
+    </div>
   );
 }

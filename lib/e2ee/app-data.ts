@@ -20,7 +20,7 @@ export const MAX_IMAGE_BYTES = 180 * 1024;
 const MAX_ALT = 1500;
 
 export type AppData =
-  | { kind: "create"; noteId: string; html: string; inReplyTo: string | null; actor: string | null; images: EncryptedImage[] }
+  | { kind: "create"; noteId: string; html: string; inReplyTo: string | null; actor: string | null; images: EncryptedImage[]; summary: string | null }
   | { kind: "update"; noteId: string; html: string; actor: string | null }
   | { kind: "delete"; noteId: string; actor: string | null }
   | { kind: "null" }
@@ -45,9 +45,14 @@ export function newNoteId(): string {
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-export function buildCreate(input: { actor: string; noteId: string; text: string; inReplyTo?: string; images?: EncryptedImage[] }): Uint8Array {
+/** A content warning's length, as the server allows one on a message in the clear. */
+export const MAX_SUMMARY = 500;
+
+export function buildCreate(input: { actor: string; noteId: string; text: string; inReplyTo?: string; images?: EncryptedImage[]; summary?: string }): Uint8Array {
   const note: Record<string, unknown> = { type: "Note", id: input.noteId, attributedTo: input.actor, content: textToHtml(input.text) };
   if (input.inReplyTo) note.inReplyTo = input.inReplyTo;
+  // A content warning is the Note's summary, plain text, as in the clear (Mastodon's spoiler_text).
+  if (input.summary) note.summary = input.summary;
   if (input.images?.length) {
     note.attachment = input.images.map((i) => ({ type: "Image", mediaType: i.mediaType, encoding: "base64", content: i.content, name: i.alt }));
   }
@@ -99,7 +104,7 @@ function readImages(value: unknown): EncryptedImage[] {
 }
 
 /** A Note as Create/Update carry it: an id urn:uuid and HTML content (empty when it carries pictures only). */
-function readNote(object: unknown): { noteId: string; html: string; inReplyTo: string | null; images: EncryptedImage[] } | string {
+function readNote(object: unknown): { noteId: string; html: string; inReplyTo: string | null; images: EncryptedImage[]; summary: string | null } | string {
   if (!isObject(object) || typeOf(object) !== "Note") return "The activity does not carry a Note.";
   if (!isUrn(object.id)) return "The Note's id is not a urn:uuid.";
   const images = readImages(object.attachment);
@@ -107,7 +112,9 @@ function readNote(object: unknown): { noteId: string; html: string; inReplyTo: s
   if (html === null) return "The Note has no text content.";
   if (html.length > MAX_CONTENT) return "The Note's content is too long.";
   const inReplyTo = isUrn(object.inReplyTo) ? object.inReplyTo : null;
-  return { noteId: object.id, html, inReplyTo, images };
+  // Shown as text: any markup a sender put in it is dropped, as in the content.
+  const summary = typeof object.summary === "string" ? htmlToText(object.summary).replace(/\s+/g, " ").trim().slice(0, MAX_SUMMARY) || null : null;
+  return { noteId: object.id, html, inReplyTo, images, summary };
 }
 
 /** Reads decrypted application data; anything unexpected is "unreadable" with a reason, never an exception. */

@@ -34,7 +34,7 @@ export const KEY_PACKAGES_LOW = 5;
 export const KEY_PACKAGE_RENEW_SECONDS = 7n * 86_400n;
 
 export type MessageView =
-  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[] }
+  | { state: "ok"; text: string; authorActor: string; edited: boolean; deleted: boolean; images: EncryptedImage[]; summary: string | null }
   | { state: "unreadable"; reason: string }
   | { state: "unknown" };
 
@@ -45,7 +45,7 @@ export type E2eeEngine = {
   fingerprint(): Promise<string>;
   safetyNumber(peerActor: string): Promise<string | null>;
   canEncrypt(recipients: string[]): Promise<{ actor: string; supported: boolean; reason?: string }[]>;
-  sendText(input: { recipients: string[]; text: string; inReplyTo?: string; images?: EncryptedImage[] }): Promise<{ conversationId: string; messageId: string }>;
+  sendText(input: { recipients: string[]; text: string; inReplyTo?: string; images?: EncryptedImage[]; summary?: string }): Promise<{ conversationId: string; messageId: string }>;
   editText(messageId: string, text: string): Promise<void>;
   deleteMessage(messageId: string): Promise<void>;
   sync(): Promise<{ processed: number }>;
@@ -200,7 +200,15 @@ export function createE2eeEngine(options: EngineOptions): E2eeEngine {
       const record = await vault.get<MessageRecord>(R.message(messageId));
       if (!record) return { state: "unknown" };
       if (record.state === "unreadable") return record;
-      return { state: "ok", text: record.text, authorActor: record.authorActor, edited: record.edited, deleted: record.deleted, images: record.images ?? [] };
+      return {
+        state: "ok",
+        text: record.text,
+        authorActor: record.authorActor,
+        edited: record.edited,
+        deleted: record.deleted,
+        images: record.images ?? [],
+        summary: record.summary ?? null,
+      };
     },
 
     async conversationView(conversationId) {

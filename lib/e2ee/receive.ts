@@ -167,6 +167,7 @@ async function applyPrivate(ctx: EngineContext, envelope: StreamEnvelope, pm: Pr
         edited: false,
         deleted: false,
         images: data.images,
+        summary: data.summary,
       };
       batch.put(R.message(envelope.messageId), record);
       // The first Note with an id keeps it: a later Create cannot take over another's Note.

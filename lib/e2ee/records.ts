@@ -54,6 +54,8 @@ export type MessageRecord =
       deleted: boolean;
       /** Pictures carried in the message itself (absent in records written before they existed). */
       images?: EncryptedImage[];
+      /** A content warning the text stays folded behind (absent in records written before they existed). */
+      summary?: string | null;
     }
   | { state: "unreadable"; reason: string };
 

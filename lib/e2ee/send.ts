@@ -5,7 +5,7 @@
 // state reuse a generation); the server's ids are recorded after.
 import { createApplicationMessage, encodeMlsMessage, type ClientState } from "ts-mls";
 import { bytesToBase64 } from "@/lib/activitypub/base64";
-import { buildCreate, buildDelete, buildUpdate, MAX_IMAGE_BYTES, MAX_IMAGES, newNoteId, textToHtml, type EncryptedImage } from "./app-data";
+import { buildCreate, buildDelete, buildUpdate, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_SUMMARY, newNoteId, textToHtml, type EncryptedImage } from "./app-data";
 import type { EngineContext } from "./context";
 import type { DeviceRecord } from "./device";
 import { loadGroup, saveGroup, type LoadedGroup } from "./groups";
@@ -30,7 +30,7 @@ export function participantsOf(owner: string, recipients: string[]): string[] {
 export async function sendText(
   ctx: EngineContext,
   device: DeviceRecord,
-  input: { recipients: string[]; text: string; inReplyTo?: string; images?: EncryptedImage[] },
+  input: { recipients: string[]; text: string; inReplyTo?: string; images?: EncryptedImage[]; summary?: string },
 ): Promise<{ conversationId: string; messageId: string }> {
   const participants = participantsOf(ctx.owner, input.recipients);
   const images = input.images ?? [];
@@ -49,7 +49,9 @@ export async function sendText(
     envelopes.push({ kind: "Welcome", content: made.welcome, visible: false });
   }
   const noteId = newNoteId();
-  const sealed = await encrypt(group.state, buildCreate({ actor: ctx.owner, noteId, text: input.text, inReplyTo: input.inReplyTo, images }));
+  const summary = input.summary?.replace(/\s+/g, " ").trim() || undefined;
+  if (summary && summary.length > MAX_SUMMARY) throw new Error(`A content warning has at most ${MAX_SUMMARY} characters.`);
+  const sealed = await encrypt(group.state, buildCreate({ actor: ctx.owner, noteId, text: input.text, inReplyTo: input.inReplyTo, images, summary }));
   envelopes.push({ kind: "PrivateMessage", content: sealed.content, visible: true });
   const localId = globalThis.crypto.randomUUID();
   const draft: MessageRecord = {
@@ -64,6 +66,7 @@ export async function sendText(
     edited: false,
     deleted: false,
     images,
+    summary: summary ?? null,
   };
   const before = new Batch().put(R.outgoing(localId), draft);
   saveGroup(before, group.meta, sealed.state);

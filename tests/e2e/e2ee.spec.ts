@@ -174,6 +174,18 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth / img.naturalHeight)).toBeCloseTo(1.25, 1);
   await shot(a, "e2ee-pictures");
 
+  // A content warning travels inside the encrypted message too: Bob sees it, the text folded behind it.
+  await a.getByRole("button", { name: "Content warning" }).click();
+  await a.getByLabel("Content warning", { exact: true }).fill("Surprise party");
+  await a.getByLabel("Write a message").fill("Cake hidden in the garage");
+  await a.getByLabel("Write a message").press("Enter");
+  const warned = bThread.getByText("Content warning: Surprise party");
+  await expect(warned).toBeVisible({ timeout: 30_000 });
+  await expect(bThread.getByText("Cake hidden in the garage")).toBeHidden();
+  await warned.click();
+  await expect(bThread.getByText("Cake hidden in the garage")).toBeVisible();
+  await shot(b, "e2ee-content-warning");
+
   // The safety numbers agree on both sides.
   await a.getByRole("link", { name: "Compare safety numbers" }).click();
   const aNumber = await a.locator("[data-safety-number]").first().getAttribute("data-safety-number");
@@ -238,7 +250,7 @@ test("an end-to-end encrypted conversation between two Moiety servers", async ({
   expect(devices(bob)).toBe(1);
 
   // Neither server, nor anything it wrote, holds the words.
-  const secrets = ["Secret plan", "blue door", "red door", "Blue door it is", "new phone", "tampered with"];
+  const secrets = ["Secret plan", "blue door", "red door", "Blue door it is", "new phone", "tampered with", "Surprise party", "Cake hidden"];
   const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), "moiety-e2ee-export-"));
   for (const who of [alice, bob]) {
     const dir = path.join(exportDir, who.username);

@@ -15,7 +15,13 @@ describe("application data", () => {
     const noteId = newNoteId();
     const reply = newNoteId();
     expect(noteId).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
-    expect(readAppData(buildCreate({ actor: ALICE, noteId, text: "hi", inReplyTo: reply }))).toEqual({ kind: "create", noteId, html: "<p>hi</p>", inReplyTo: reply, actor: ALICE, images: [] });
+    expect(readAppData(buildCreate({ actor: ALICE, noteId, text: "hi", inReplyTo: reply }))).toEqual({ kind: "create", noteId, html: "<p>hi</p>", inReplyTo: reply, actor: ALICE, images: [], summary: null });
+    // A content warning travels as the Note's summary and is read back as one line of text, markup dropped.
+    expect(readAppData(buildCreate({ actor: ALICE, noteId, text: "the end", summary: "Film ending" }))).toMatchObject({ kind: "create", summary: "Film ending" });
+    const marked = new TextEncoder().encode(
+      JSON.stringify({ type: "Create", actor: ALICE, object: { type: "Note", id: noteId, content: "<p>x</p>", summary: "<b>Spoilers</b>\n ahead<script>1</script>" } }),
+    );
+    expect(readAppData(marked)).toMatchObject({ kind: "create", summary: "Spoilers ahead" });
     expect(readAppData(buildUpdate({ actor: ALICE, noteId, text: "hey" }))).toEqual({ kind: "update", noteId, html: "<p>hey</p>", actor: ALICE });
     expect(readAppData(buildDelete({ actor: ALICE, noteId }))).toEqual({ kind: "delete", noteId, actor: ALICE });
     expect(readAppData(buildNull(ALICE))).toEqual({ kind: "null" });
@@ -25,7 +31,7 @@ describe("application data", () => {
     const noteId = newNoteId();
     const png = { mediaType: "image/png", content: Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString("base64"), alt: "a square" };
     const built = readAppData(buildCreate({ actor: ALICE, noteId, text: "", images: [png] }));
-    expect(built).toEqual({ kind: "create", noteId, html: "", inReplyTo: null, actor: ALICE, images: [png] });
+    expect(built).toEqual({ kind: "create", noteId, html: "", inReplyTo: null, actor: ALICE, images: [png], summary: null });
     const note = (attachment: unknown) => bytes({ type: "Create", object: { type: "Note", id: noteId, content: "<p>x</p>", attachment } });
     const image = (over: Record<string, unknown>) => ({ type: "Image", mediaType: "image/png", content: png.content, name: "alt", ...over });
     const images = (attachment: unknown) => {

@@ -43,11 +43,11 @@ describe("Alice and Bob, one device each", () => {
     ]);
 
     const sent = await alice.sendText({ recipients: [BOB], text: "Hello <Bob>,\n\nsee you & soon" });
-    expect(await alice.messageView(sent.messageId)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false, images: [] });
+    expect(await alice.messageView(sent.messageId)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false, images: [], summary: null });
     const bobFirst = lastMessageId(BOB);
     expect(await bob.messageView(bobFirst)).toEqual({ state: "unknown" });
     await bob.sync();
-    expect(await bob.messageView(bobFirst)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false, images: [] });
+    expect(await bob.messageView(bobFirst)).toEqual({ state: "ok", text: "Hello <Bob>,\n\nsee you & soon", authorActor: ALICE, edited: false, deleted: false, images: [], summary: null });
     // Bob's Welcome used up one of his KeyPackages, on the server too.
     expect([...server.owner(BOB).devices.values()][0].keyPackages).toHaveLength(9);
 
@@ -78,6 +78,19 @@ describe("Alice and Bob, one device each", () => {
     expect(await bob.messageView(bobFirst)).toMatchObject({ state: "ok", text: "", deleted: true });
     expect(server.owner(BOB).hidden.has(bobFirst)).toBe(true);
     expect(server.owner(ALICE).hidden.has(sent.messageId)).toBe(true);
+  });
+
+  it("a content warning travels inside the encrypted message and stays with it through an edit", async () => {
+    const { alice, bob } = await pair();
+    const sent = await alice.sendText({ recipients: [BOB], text: "the butler", summary: "  Film\n ending " });
+    expect(await alice.messageView(sent.messageId)).toMatchObject({ state: "ok", text: "the butler", summary: "Film ending" });
+    await bob.sync();
+    const onBob = lastMessageId(BOB);
+    expect(await bob.messageView(onBob)).toMatchObject({ state: "ok", text: "the butler", summary: "Film ending" });
+    await alice.editText(sent.messageId, "the gardener");
+    await bob.sync();
+    expect(await bob.messageView(onBob)).toMatchObject({ state: "ok", text: "the gardener", edited: true, summary: "Film ending" });
+    await expect(alice.sendText({ recipients: [BOB], text: "x", summary: "y".repeat(501) })).rejects.toThrow("A content warning has at most 500 characters.");
   });
 
   it("a picture is sent inside the encrypted message and read on the other side; too many bytes are refused in words", async () => {

@@ -101,11 +101,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
         }
       }
       if (encrypted && engine) {
-        if (warning.value) {
-          setSendError("Encrypted messages cannot carry a content warning yet. Remove it, or turn encryption off for this message.");
-          return;
-        }
-        const sent = await engine.sendText({ recipients: to.map((r) => r.id), text, images: await encryptableImages(images.items) });
+        const sent = await engine.sendText({ recipients: to.map((r) => r.id), text, images: await encryptableImages(images.items), summary: warning.value || undefined });
         await refresh();
         router.push(`/messages/${sent.conversationId}`);
         return;
@@ -226,7 +222,7 @@ export function NewMessageForm({ initialTo }: { initialTo: string }) {
       </div>
 
       {recipients.length > 0 && <EncryptionToggle choice={choice} on={wantEncrypted} onChange={setWantEncrypted} servers={recipients.map((r) => r.server)} />}
-      <AttachmentPicker state={images} beside={encrypt && !warning.open ? undefined : <ContentWarningToggle state={warning} />} />
+      <AttachmentPicker state={images} beside={<ContentWarningToggle state={warning} />} />
       {encrypt && images.items.length > 0 && (
         <p className="text-sm text-stone-600 dark:text-stone-400">Encrypted pictures travel inside the message: large photos are made smaller first.</p>
       )}
